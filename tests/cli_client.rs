@@ -65,16 +65,29 @@ fn add_list_show_edit_remove_round_trip() {
 
     let show = env.run(&["client", "show", "contoso PROD"]);
     show.ok();
-    assert!(show.stdout.contains(
-        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
-    ));
-    assert!(show.stdout.contains("Graph:           https://graph.microsoft.com"));
+    assert!(
+        show.stdout.contains(
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        )
+    );
+    assert!(
+        show.stdout
+            .contains("Graph:           https://graph.microsoft.com")
+    );
     assert!(show.stdout.contains("Secret stored:   yes"));
 
     // Rename and switch to US Gov; the secret stays with the client.
     let edit = env.run(&[
-        "--json", "client", "edit", "Contoso prod", "--rename", "Contoso Gov", "--cloud", "usgov",
-        "--inactive", "--no-azure-sso",
+        "--json",
+        "client",
+        "edit",
+        "Contoso prod",
+        "--rename",
+        "Contoso Gov",
+        "--cloud",
+        "usgov",
+        "--inactive",
+        "--no-azure-sso",
     ]);
     edit.ok();
     let doc = edit.json();
@@ -93,7 +106,13 @@ fn add_list_show_edit_remove_round_trip() {
     // A new secret replaces the old one.
     let newer = unique_secret();
     env.run_with_stdin(
-        &["client", "edit", "Contoso Gov", "--secret-stdin", "--active"],
+        &[
+            "client",
+            "edit",
+            "Contoso Gov",
+            "--secret-stdin",
+            "--active",
+        ],
         Some(&newer),
     )
     .ok();
@@ -102,8 +121,15 @@ fn add_list_show_edit_remove_round_trip() {
     let removed = env.run(&["--json", "client", "remove", "CONTOSO GOV"]);
     removed.ok();
     assert_eq!(removed.json()["removed"], "Contoso Gov");
-    assert_eq!(keyring_secret(&key), None, "removing the client removes its secret");
-    assert_eq!(env.run(&["--json", "client", "list"]).json()["clients"], serde_json::json!([]));
+    assert_eq!(
+        keyring_secret(&key),
+        None,
+        "removing the client removes its secret"
+    );
+    assert_eq!(
+        env.run(&["--json", "client", "list"]).json()["clients"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
@@ -115,8 +141,17 @@ fn secret_from_environment_variable() {
     let secret = unique_secret();
     env.extra_env.push(("MY_SECRET".into(), secret.clone()));
     let run = env.run(&[
-        "--json", "client", "add", "--name", "From env", "--tenant-id",
-        "72f988bf-86f1-41af-91ab-2d7cd011db47", "--client-id", CLIENT_ID, "--secret-env", "MY_SECRET",
+        "--json",
+        "client",
+        "add",
+        "--name",
+        "From env",
+        "--tenant-id",
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "--client-id",
+        CLIENT_ID,
+        "--secret-env",
+        "MY_SECRET",
     ]);
     run.ok();
     let key = run.json()["id"].as_str().unwrap().to_string();
@@ -129,8 +164,19 @@ fn bad_input_exits_2_names_every_field_and_saves_nothing() {
     let env = Env::new();
     let run = env.run_with_stdin(
         &[
-            "--json", "client", "add", "--name", "  ", "--tenant-id", "common", "--client-id",
-            "not-a-guid", "--secret-stdin", "--cloud", "custom", "--authority-url",
+            "--json",
+            "client",
+            "add",
+            "--name",
+            "  ",
+            "--tenant-id",
+            "common",
+            "--client-id",
+            "not-a-guid",
+            "--secret-stdin",
+            "--cloud",
+            "custom",
+            "--authority-url",
             "http://login.example.com",
         ],
         Some("\n"),
@@ -147,10 +193,23 @@ fn bad_input_exits_2_names_every_field_and_saves_nothing() {
         .collect();
     assert_eq!(
         fields,
-        ["name", "tenantId", "clientId", "secret", "authorityUrl", "graphUrl"]
+        [
+            "name",
+            "tenantId",
+            "clientId",
+            "secret",
+            "authorityUrl",
+            "graphUrl"
+        ]
     );
-    assert!(run.stderr.contains("Authority URL: plain http is allowed only to this machine"));
-    assert!(run.stderr.contains("Tenant Id: \"common\" is a multi-tenant alias"));
+    assert!(
+        run.stderr
+            .contains("Authority URL: plain http is allowed only to this machine")
+    );
+    assert!(
+        run.stderr
+            .contains("Tenant Id: \"common\" is a multi-tenant alias")
+    );
     let list = env.run(&["--json", "client", "list"]);
     assert_eq!(list.json()["clients"], serde_json::json!([]));
 }
@@ -159,12 +218,21 @@ fn bad_input_exits_2_names_every_field_and_saves_nothing() {
 fn missing_secret_env_is_a_field_error() {
     let env = Env::new();
     let run = env.run(&[
-        "client", "add", "--name", "X", "--tenant-id", "contoso.com", "--client-id", CLIENT_ID,
-        "--secret-env", "USERSYNC_TEST_UNSET_VAR",
+        "client",
+        "add",
+        "--name",
+        "X",
+        "--tenant-id",
+        "contoso.com",
+        "--client-id",
+        CLIENT_ID,
+        "--secret-env",
+        "USERSYNC_TEST_UNSET_VAR",
     ]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("Secret: the environment variable USERSYNC_TEST_UNSET_VAR is not set"),
+        run.stderr
+            .contains("Secret: the environment variable USERSYNC_TEST_UNSET_VAR is not set"),
         "{}",
         run.stderr
     );
@@ -175,14 +243,29 @@ fn usage_errors_exit_2_and_secret_is_never_an_argument() {
     let env = Env::new();
     // No secret source at all.
     let run = env.run(&[
-        "client", "add", "--name", "X", "--tenant-id", "contoso.com", "--client-id", CLIENT_ID,
+        "client",
+        "add",
+        "--name",
+        "X",
+        "--tenant-id",
+        "contoso.com",
+        "--client-id",
+        CLIENT_ID,
     ]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--secret-stdin"), "{}", run.stderr);
     // There is no flag that takes the secret itself.
     let run = env.run(&[
-        "client", "add", "--name", "X", "--tenant-id", "contoso.com", "--client-id", CLIENT_ID,
-        "--secret", "hunter2",
+        "client",
+        "add",
+        "--name",
+        "X",
+        "--tenant-id",
+        "contoso.com",
+        "--client-id",
+        CLIENT_ID,
+        "--secret",
+        "hunter2",
     ]);
     assert_eq!(run.code, 2);
     let unknown = env.run(&["client", "frobnicate"]);
@@ -226,7 +309,11 @@ fn unreachable_keyring_fails_clearly_and_saves_nothing() {
     let run = add(&env, "Nowhere", &unique_secret(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("OS keyring"), "{}", run.stderr);
-    assert!(run.stderr.contains("--secret-store file"), "says what to do: {}", run.stderr);
+    assert!(
+        run.stderr.contains("--secret-store file"),
+        "says what to do: {}",
+        run.stderr
+    );
     assert!(run.stderr.contains("Nothing was saved"), "{}", run.stderr);
     let list = env.run(&["--json", "client", "list"]);
     list.ok();
@@ -239,7 +326,11 @@ fn opt_in_file_store_is_private_and_must_be_chosen_consistently() {
     let secret = unique_secret();
     let run = add(&env, "Headless", &secret, &["--secret-store", "file"]);
     run.ok();
-    assert!(run.stderr.contains("weaker than the OS keyring"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("weaker than the OS keyring"),
+        "{}",
+        run.stderr
+    );
     let file = env.path().join("secrets.json");
     let body = std::fs::read_to_string(&file).unwrap();
     assert!(body.contains(&secret));
@@ -249,13 +340,24 @@ fn opt_in_file_store_is_private_and_must_be_chosen_consistently() {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
-    let show = env.run(&["--secret-store", "file", "--json", "client", "show", "Headless"]);
+    let show = env.run(&[
+        "--secret-store",
+        "file",
+        "--json",
+        "client",
+        "show",
+        "Headless",
+    ]);
     show.ok();
     assert_eq!(show.json()["secretStored"], true);
     // Using the keyring for a file-store client is refused with the fix in the message.
     let wrong = env.run(&["client", "show", "Headless"]);
     assert_eq!(wrong.code, 1);
-    assert!(wrong.stderr.contains("run with --secret-store file"), "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("run with --secret-store file"),
+        "{}",
+        wrong.stderr
+    );
     env.run(&["--secret-store", "file", "client", "remove", "Headless"])
         .ok();
     assert!(!std::fs::read_to_string(&file).unwrap().contains(&secret));
@@ -281,12 +383,25 @@ fn version_and_help() {
     let env = Env::new();
     let v = env.run(&["--version"]);
     v.ok();
-    assert_eq!(v.stdout.trim(), format!("usersync {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        v.stdout.trim(),
+        format!("usersync {}", env!("CARGO_PKG_VERSION"))
+    );
     let help = env.run(&["client", "add", "--help"]);
     help.ok();
     for flag in [
-        "--name", "--tenant-id", "--client-id", "--secret-stdin", "--secret-env", "--inactive",
-        "--azure-sso", "--cloud", "--authority-url", "--graph-url", "--data-dir", "--json",
+        "--name",
+        "--tenant-id",
+        "--client-id",
+        "--secret-stdin",
+        "--secret-env",
+        "--inactive",
+        "--azure-sso",
+        "--cloud",
+        "--authority-url",
+        "--graph-url",
+        "--data-dir",
+        "--json",
     ] {
         assert!(help.stdout.contains(flag), "help explains {flag}");
     }
@@ -308,13 +423,28 @@ fn secret_never_leaks_to_files_or_output() {
     env.run(&["--json", "client", "show", "Leaky"]).ok();
     let second = unique_secret();
     env.run_with_stdin(
-        &["--json", "client", "edit", "Leaky", "--rename", "Leaky 2", "--secret-stdin"],
+        &[
+            "--json",
+            "client",
+            "edit",
+            "Leaky",
+            "--rename",
+            "Leaky 2",
+            "--secret-stdin",
+        ],
         Some(&second),
     )
     .ok();
     // A failing edit echoes its input errors, but never the secret.
     let bad = env.run_with_stdin(
-        &["client", "edit", "Leaky 2", "--tenant-id", "common", "--secret-stdin"],
+        &[
+            "client",
+            "edit",
+            "Leaky 2",
+            "--tenant-id",
+            "common",
+            "--secret-stdin",
+        ],
         Some(&format!("{second}x")),
     );
     assert_eq!(bad.code, 2);
@@ -325,7 +455,10 @@ fn secret_never_leaks_to_files_or_output() {
         assert!(!text.contains(&second), "secret in {}", file.display());
     }
     for out in env.outputs.borrow().iter() {
-        assert!(!out.contains(&secret) && !out.contains(&second), "secret in output:\n{out}");
+        assert!(
+            !out.contains(&secret) && !out.contains(&second),
+            "secret in output:\n{out}"
+        );
     }
     env.run(&["client", "remove", "Leaky 2"]).ok();
 }

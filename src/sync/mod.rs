@@ -1,1 +1,4 @@
-//! (filled by its issue)
+//! Sync: plan (pure: directory + fetched → changes) and apply; full and delta.
+
+mod merge;
+pub mod plan;
