@@ -342,3 +342,148 @@ impl FetchedUser {
         }
     }
 }
+
+/// Identity of a job in the history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(pub i64);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What started a job.
+    Trigger { Manual = "manual", Scheduled = "scheduled", Cli = "cli" }
+);
+
+text_enum!(
+    /// What a job did: a fresh round, a deltaLink round, or a plan that was only recorded.
+    JobKind { Full = "full", Incremental = "incremental", DryRun = "dryRun" }
+);
+
+text_enum!(
+    /// Where a job ended (or `Running`).
+    JobStatus {
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Cancelled = "cancelled",
+        Interrupted = "interrupted",
+        Blocked = "blocked",
+        Skipped = "skipped",
+    }
+);
+
+/// What a job changed (or, for a dry run or blocked job, would have changed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobCounts {
+    pub added: u64,
+    pub updated: u64,
+    pub disabled: u64,
+    pub enabled: u64,
+    pub deleted: u64,
+    pub restored: u64,
+    pub manager_changed: u64,
+    pub unchanged: u64,
+}
+
+/// One job as the history lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSummary {
+    pub id: JobId,
+    pub client_key: Option<ClientKey>,
+    pub client_name: String,
+    pub trigger: Trigger,
+    pub schedule_name: Option<String>,
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub allow_deletes: bool,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub pages: u64,
+    pub users_read: u64,
+    pub counts: JobCounts,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+impl JobSummary {
+    pub fn duration(&self) -> Option<chrono::Duration> {
+        self.finished_at.map(|end| end - self.started_at)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobLogLine {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub level: String,
+    pub message: String,
+}
+
+/// One field of a changed user, before → after, as text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChangeRecord {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// One user a job changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobChange {
+    pub user_id: String,
+    pub label: String,
+    pub kind: String,
+    pub fields: Vec<FieldChangeRecord>,
+}
+
+/// A job with everything it recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDetail {
+    #[serde(flatten)]
+    pub summary: JobSummary,
+    pub log: Vec<JobLogLine>,
+    pub changes: Vec<JobChange>,
+}

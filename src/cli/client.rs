@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::output::{print_json, table};
+use super::validate as validation;
 use super::{CliError, Context};
 use crate::client_input::{ClientForm, FieldError, FieldName, InputErrors, secret_warning};
 use crate::model::{Client, ClientKey, Cloud, DeletionGuard, Endpoints, Secret, ValidationRecord};
@@ -29,6 +30,12 @@ pub enum ClientCommand {
     Edit(EditArgs),
     /// Remove a client with its secret, directory and schedules (job history stays)
     Remove {
+        /// The client's name
+        name: String,
+    },
+    /// Check that a saved client works: sign in, read one user (User.Read.All), read the
+    /// tenant name (optional) and, for Azure SSO clients, the OpenID configuration
+    Validate {
         /// The client's name
         name: String,
     },
@@ -89,6 +96,9 @@ pub struct AddArgs {
     pub azure_sso: bool,
     #[command(flatten)]
     pub cloud: CloudArgs,
+    /// Validate against Entra ID first and save only if validation passes
+    #[arg(long)]
+    pub validate: bool,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +130,9 @@ pub struct EditArgs {
     pub no_azure_sso: bool,
     #[command(flatten)]
     pub cloud: CloudArgs,
+    /// Validate the changed settings first and save only if validation passes
+    #[arg(long)]
+    pub validate: bool,
 }
 
 pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<(), CliError> {
@@ -129,6 +142,7 @@ pub fn run(ctx: &Context, cmd: ClientCommand) -> Result<(), CliError> {
         ClientCommand::Add(args) => add(ctx, args),
         ClientCommand::Edit(args) => edit(ctx, args),
         ClientCommand::Remove { name } => remove(ctx, &name),
+        ClientCommand::Validate { name } => validate_saved(ctx, &name),
     }
 }
 
@@ -248,6 +262,23 @@ fn add(ctx: &Context, args: AddArgs) -> Result<(), CliError> {
         return Err(crate::store::StoreError::DuplicateClientName(valid.name).into());
     }
     let secrets = open_secrets(ctx)?;
+    let report = if args.validate {
+        eprintln!("Validating \"{}\"…", valid.name);
+        let report = validation::run_validation(
+            &valid.cloud,
+            &valid.tenant_id,
+            &valid.client_id,
+            secret.clone(),
+            valid.azure_sso,
+        )?;
+        validation::print_report(&report, ctx.json && !report.ok);
+        if !report.ok {
+            return Err(validation::failure(&report, false).quiet(ctx.json));
+        }
+        Some(report)
+    } else {
+        None
+    };
     let now = chrono::Utc::now();
     let client = Client {
         key: ClientKey::new(),
@@ -269,6 +300,14 @@ fn add(ctx: &Context, args: AddArgs) -> Result<(), CliError> {
         .unchecked_transaction()
         .map_err(crate::store::StoreError::from)?;
     store.insert_client(&client, ctx.backend.as_str())?;
+    let record = report.as_ref().map(validation::record_of);
+    if let Some(record) = &record {
+        store.record_validation(client.key, record)?;
+    }
+    let client = Client {
+        last_validation: record,
+        ..client
+    };
     secrets.set(client.key, &secret)?;
     if let Err(e) = tx.commit() {
         let _ = secrets.delete(client.key);
@@ -280,7 +319,14 @@ fn add(ctx: &Context, args: AddArgs) -> Result<(), CliError> {
         secrets.describe()
     );
     if ctx.json {
-        print_json(&ClientView::new(&client, Some(true), &secrets));
+        let view = ClientView::new(&client, Some(true), &secrets);
+        match &report {
+            Some(validation) => print_json(&validation::SavedWithValidation {
+                client: view,
+                validation,
+            }),
+            None => print_json(&view),
+        }
     }
     Ok(())
 }
@@ -367,6 +413,27 @@ fn edit(ctx: &Context, args: EditArgs) -> Result<(), CliError> {
         return Err(crate::store::StoreError::DuplicateClientName(valid.name).into());
     }
     let secrets = secrets_for(ctx, &store, current.key)?;
+    let report = if args.validate {
+        let secret = match &valid.secret {
+            Some(s) => s.clone(),
+            None => secrets.require(current.key)?,
+        };
+        eprintln!("Validating \"{}\"…", valid.name);
+        let report = validation::run_validation(
+            &valid.cloud,
+            &valid.tenant_id,
+            &valid.client_id,
+            secret,
+            valid.azure_sso,
+        )?;
+        validation::print_report(&report, ctx.json && !report.ok);
+        if !report.ok {
+            return Err(validation::failure(&report, false).quiet(ctx.json));
+        }
+        Some(report)
+    } else {
+        None
+    };
     let update = ClientUpdate {
         name: Some(valid.name),
         tenant_id: Some(valid.tenant_id),
@@ -380,7 +447,12 @@ fn edit(ctx: &Context, args: EditArgs) -> Result<(), CliError> {
         .conn()
         .unchecked_transaction()
         .map_err(crate::store::StoreError::from)?;
-    let saved = store.update_client(current.key, &update)?;
+    let mut saved = store.update_client(current.key, &update)?;
+    if let Some(report) = &report {
+        let record = validation::record_of(report);
+        store.record_validation(current.key, &record)?;
+        saved.last_validation = Some(record);
+    }
     if let Some(secret) = &valid.secret {
         secrets.set(current.key, secret)?;
     }
@@ -393,9 +465,38 @@ fn edit(ctx: &Context, args: EditArgs) -> Result<(), CliError> {
     eprintln!("Saved client \"{}\"; {secret_note}.", saved.name);
     if ctx.json {
         let has = secrets.contains(saved.key).ok();
-        print_json(&ClientView::new(&saved, has, &secrets));
+        let view = ClientView::new(&saved, has, &secrets);
+        match &report {
+            Some(validation) => print_json(&validation::SavedWithValidation {
+                client: view,
+                validation,
+            }),
+            None => print_json(&view),
+        }
     }
     Ok(())
+}
+
+fn validate_saved(ctx: &Context, name: &str) -> Result<(), CliError> {
+    let store = Store::open_in(&ctx.data_dir)?;
+    let client = store.client_by_name(name)?;
+    let secrets = secrets_for(ctx, &store, client.key)?;
+    let secret = secrets.require(client.key)?;
+    eprintln!("Validating \"{}\"…", client.name);
+    let report = validation::run_validation(
+        &client.cloud,
+        &client.tenant_id,
+        &client.client_id,
+        secret,
+        client.azure_sso,
+    )?;
+    store.record_validation(client.key, &validation::record_of(&report))?;
+    validation::print_report(&report, ctx.json);
+    if report.ok {
+        Ok(())
+    } else {
+        Err(validation::failure(&report, true).quiet(ctx.json))
+    }
 }
 
 fn remove(ctx: &Context, name: &str) -> Result<(), CliError> {

@@ -2,7 +2,12 @@
 //! with `--json`); notes, warnings and progress go to stderr.
 
 mod client;
+mod demo_tenant;
+mod directory;
+mod jobs;
 mod output;
+mod sync;
+mod validate;
 
 pub use output::CliError;
 
@@ -64,6 +69,17 @@ pub enum Command {
     /// Add, change, list, show and remove saved clients (Entra app registrations)
     #[command(subcommand)]
     Client(client::ClientCommand),
+    /// Sync a client's users and managers from Entra ID into the local directory
+    Sync(sync::SyncArgs),
+    /// The job history: what each sync did
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
+    /// What was synced: a client's users with their managers
+    #[command(subcommand)]
+    Directory(directory::DirectoryCommand),
+    /// Run the built-in demo tenant: a loopback Entra ID + Microsoft Graph to try every
+    /// flow without an Azure subscription
+    DemoTenant(demo_tenant::DemoTenantArgs),
 }
 
 /// Settings every subcommand shares.
@@ -91,6 +107,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let json = cli.json;
     let result = cli.context().and_then(|ctx| match cli.command {
         Some(Command::Client(cmd)) => client::run(&ctx, cmd),
+        Some(Command::Sync(args)) => sync::run(&ctx, args),
+        Some(Command::Jobs(cmd)) => jobs::run(&ctx, cmd),
+        Some(Command::Directory(cmd)) => directory::run(&ctx, cmd),
+        Some(Command::DemoTenant(args)) => demo_tenant::run(&ctx, args),
         None => Ok(()),
     });
     match result {

@@ -15,6 +15,8 @@ pub struct CliError {
     pub exit_code: u8,
     pub code: Option<String>,
     pub error: anyhow::Error,
+    /// The JSON document was already printed (e.g. a failed job): only stderr remains.
+    pub json_printed: bool,
 }
 
 impl CliError {
@@ -23,7 +25,14 @@ impl CliError {
             exit_code,
             code: None,
             error: error.into(),
+            json_printed: false,
         }
+    }
+
+    /// Marks that stdout already holds this run's JSON document.
+    pub fn quiet(mut self, json_printed: bool) -> Self {
+        self.json_printed = json_printed;
+        self
     }
 
     pub fn bad_input(error: impl Into<anyhow::Error>) -> Self {
@@ -51,7 +60,7 @@ impl CliError {
             }
         }
         eprintln!("error: {text}");
-        if json {
+        if json && !self.json_printed {
             #[derive(Serialize)]
             #[serde(rename_all = "camelCase")]
             struct Doc<'a> {

@@ -2,9 +2,15 @@
 //! migrations; a database written by a newer User Sync is refused untouched.
 
 mod clients;
+pub mod directory;
+pub mod jobs;
 mod migrations;
+pub mod sync_state;
 
 pub use clients::ClientUpdate;
+pub use directory::Which;
+pub use jobs::{JobEnd, JobFilter, NewJob, StartJobError};
+pub use sync_state::SyncState;
 pub use migrations::{SCHEMA_VERSION, create_at_version};
 
 use std::path::{Path, PathBuf};
@@ -54,7 +60,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn from_sql(err: rusqlite::Error) -> Self {
+    pub(crate) fn from_sql(err: rusqlite::Error) -> Self {
         match err.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 StoreError::Busy
@@ -166,7 +172,7 @@ fn restrict_permissions(path: &Path) {
     let _ = path;
 }
 
-pub(crate) fn now_text() -> String {
+pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

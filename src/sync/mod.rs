@@ -1,4 +1,7 @@
-//! Sync: plan (pure: directory + fetched → changes) and apply; full and delta.
+//! Sync: fetch a delta round, plan (pure: directory + fetched → changes), apply in one
+//! transaction.
 
+pub mod apply;
+pub mod fetch;
 mod merge;
 pub mod plan;
