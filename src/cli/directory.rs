@@ -63,9 +63,11 @@ pub fn run(ctx: &Context, cmd: DirectoryCommand) -> Result<(), CliError> {
     let store = Store::open_in(&ctx.data_dir)?;
     let client = store.client_by_name(&args.client)?;
     let users = store.directory_users(client.key, Which::Active)?;
-    let format = args
-        .format
-        .unwrap_or(if ctx.json { Format::Json } else { Format::Table });
+    let format = args.format.unwrap_or(if ctx.json {
+        Format::Json
+    } else {
+        Format::Table
+    });
     let body = match format {
         Format::Json => {
             #[derive(Serialize)]
@@ -99,7 +101,14 @@ pub fn run(ctx: &Context, cmd: DirectoryCommand) -> Result<(), CliError> {
                 })
                 .collect();
             table(
-                &["DISPLAY NAME", "UPN", "JOB TITLE", "DEPARTMENT", "ACCOUNT", "MANAGER ID"],
+                &[
+                    "DISPLAY NAME",
+                    "UPN",
+                    "JOB TITLE",
+                    "DEPARTMENT",
+                    "ACCOUNT",
+                    "MANAGER ID",
+                ],
                 &rows,
             )
         }

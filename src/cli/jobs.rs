@@ -75,9 +75,7 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<(), CliError> {
         }
         JobsCommand::Show { id } => {
             let detail = store.job_detail(JobId(id))?.ok_or_else(|| {
-                CliError::bad_input(anyhow::anyhow!(
-                    "no job {id} (see `usersync jobs list`)"
-                ))
+                CliError::bad_input(anyhow::anyhow!("no job {id} (see `usersync jobs list`)"))
             })?;
             if ctx.json {
                 print_json(&detail);
@@ -91,16 +89,29 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<(), CliError> {
                 None => println!("Trigger:   {}", s.trigger),
             }
             println!("Kind:      {}", s.kind);
-            println!("Started:   {}", s.started_at.format("%Y-%m-%d %H:%M:%S UTC"));
+            println!(
+                "Started:   {}",
+                s.started_at.format("%Y-%m-%d %H:%M:%S UTC")
+            );
             if let Some(end) = s.finished_at {
                 let secs = (end - s.started_at).num_milliseconds() as f64 / 1000.0;
-                println!("Finished:  {} ({secs:.1} s)", end.format("%Y-%m-%d %H:%M:%S UTC"));
+                println!(
+                    "Finished:  {} ({secs:.1} s)",
+                    end.format("%Y-%m-%d %H:%M:%S UTC")
+                );
             }
             println!("Read:      {} users in {} pages", s.users_read, s.pages);
             let c = &s.counts;
             println!(
                 "Counts:    {} added, {} updated, {} disabled, {} re-enabled, {} deleted, {} restored, {} manager changes, {} unchanged",
-                c.added, c.updated, c.disabled, c.enabled, c.deleted, c.restored, c.manager_changed, c.unchanged
+                c.added,
+                c.updated,
+                c.disabled,
+                c.enabled,
+                c.deleted,
+                c.restored,
+                c.manager_changed,
+                c.unchanged
             );
             if let Some(msg) = &s.error_message {
                 match &s.error_code {
@@ -110,7 +121,12 @@ pub fn run(ctx: &Context, cmd: JobsCommand) -> Result<(), CliError> {
             }
             println!("\nLog:");
             for line in &detail.log {
-                println!("  {} {:5} {}", line.at.format("%H:%M:%S%.3f"), line.level, line.message);
+                println!(
+                    "  {} {:5} {}",
+                    line.at.format("%H:%M:%S%.3f"),
+                    line.level,
+                    line.message
+                );
             }
             println!("\nChanges ({}):", detail.changes.len());
             for ch in &detail.changes {
@@ -152,7 +168,16 @@ fn jobs_table(jobs: &[JobSummary]) -> String {
         })
         .collect();
     table(
-        &["ID", "STARTED (UTC)", "CLIENT", "TRIGGER", "KIND", "STATUS", "CHANGES", "TIME"],
+        &[
+            "ID",
+            "STARTED (UTC)",
+            "CLIENT",
+            "TRIGGER",
+            "KIND",
+            "STATUS",
+            "CHANGES",
+            "TIME",
+        ],
         &rows,
     )
 }

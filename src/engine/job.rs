@@ -11,8 +11,8 @@ use super::{Event, Shared, StartReply, SyncRefusal, SyncRequest};
 use crate::graph::{ErrorKind, GraphClient, GraphConfig, GraphError};
 use crate::model::{Client, ClientKey, JobCounts, JobId, JobKind, JobStatus, Secret, Trigger};
 use crate::secrets::{Backend, SecretStore};
-use crate::store::jobs::{JobEnd, NewJob, StartJobError};
 use crate::store::StoreError;
+use crate::store::jobs::{JobEnd, NewJob, StartJobError};
 use crate::sync::apply::{ApplyMode, apply_plan, job_counts};
 use crate::sync::fetch::{FetchedRound, fetch_round};
 use crate::sync::plan::{Plan, PlanInput, plan};
@@ -143,7 +143,11 @@ async fn answer(
 }
 
 /// "Already running"; a scheduled run that meets a running sync is recorded as skipped.
-async fn refuse_running(shared: &Arc<Shared>, request: &SyncRequest, job: Option<JobId>) -> SyncRefusal {
+async fn refuse_running(
+    shared: &Arc<Shared>,
+    request: &SyncRequest,
+    job: Option<JobId>,
+) -> SyncRefusal {
     let shared2 = shared.clone();
     let req = request.clone();
     let name = tokio::task::spawn_blocking(move || -> Result<String, StoreError> {
@@ -365,7 +369,16 @@ async fn run(
             trigger: request.trigger,
         })
         .await;
-    let result = sync_once(&mut rec, request, &client, secret, delta_link, cancel, &mut outcome).await;
+    let result = sync_once(
+        &mut rec,
+        request,
+        &client,
+        secret,
+        delta_link,
+        cancel,
+        &mut outcome,
+    )
+    .await;
     outcome.pages = rec.pages;
     outcome.users_read = rec.users;
     outcome.duration_ms = rec.started.elapsed().as_millis() as u64;
@@ -376,14 +389,22 @@ async fn run(
                 None,
                 "Cancelled; nothing was applied.".to_string(),
             ),
-            Failure::Graph(e) => (JobStatus::Failed, e.code().map(str::to_string), e.to_string()),
+            Failure::Graph(e) => (
+                JobStatus::Failed,
+                e.code().map(str::to_string),
+                e.to_string(),
+            ),
             Failure::Store(e) => (JobStatus::Failed, None, format!("saving failed: {e}")),
         };
         outcome.status = status;
         outcome.error_code = code.clone();
         outcome.error_message = Some(message.clone());
         rec.log(
-            if status == JobStatus::Cancelled { "warn" } else { "error" },
+            if status == JobStatus::Cancelled {
+                "warn"
+            } else {
+                "error"
+            },
             message.clone(),
         )
         .await;
@@ -433,7 +454,7 @@ async fn sync_once(
         client.client_id.clone(),
         secret,
     );
-    cfg.retry = tuning.retry.clone();
+    cfg.retry = tuning.retry;
     cfg.request_timeout = tuning.request_timeout;
     cfg.max_page_size = tuning.max_page_size;
     let graph = GraphClient::new(cfg)?;
@@ -445,14 +466,22 @@ async fn sync_once(
         match (&start, request.dry_run) {
             (None, false) => "full sync: reading every user (fresh delta round)".to_string(),
             (Some(_), false) => "incremental sync: reading changes since the last sync".to_string(),
-            (None, true) => "dry run (full round): the plan is recorded, nothing is applied".to_string(),
-            (Some(_), true) => "dry run (incremental): the plan is recorded, nothing is applied".to_string(),
+            (None, true) => {
+                "dry run (full round): the plan is recorded, nothing is applied".to_string()
+            }
+            (Some(_), true) => {
+                "dry run (incremental): the plan is recorded, nothing is applied".to_string()
+            }
         },
     )
     .await;
     let issuer = if client.azure_sso {
         let issuer = graph.sso_issuer(cancel).await?;
-        rec.log("info", format!("Azure SSO client: users carry issuer {issuer}")).await;
+        rec.log(
+            "info",
+            format!("Azure SSO client: users carry issuer {issuer}"),
+        )
+        .await;
         Some(issuer)
     } else {
         None

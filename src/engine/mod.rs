@@ -89,7 +89,9 @@ impl SyncRequest {
 pub enum SyncRefusal {
     #[error("a sync of \"{client}\" is already running{}", job.map(|j| format!(" (job {j})")).unwrap_or_default())]
     AlreadyRunning { client: String, job: Option<JobId> },
-    #[error("the client \"{0}\" is inactive; activate it first (`usersync client edit NAME --active`)")]
+    #[error(
+        "the client \"{0}\" is inactive; activate it first (`usersync client edit NAME --active`)"
+    )]
     Inactive(String),
     #[error("the client no longer exists")]
     NotFound,
@@ -239,15 +241,22 @@ impl EngineHandle {
     }
 
     /// Starts a sync and returns a receiver for the answer (job id or refusal).
-    pub fn start_sync(&self, request: SyncRequest) -> oneshot::Receiver<Result<JobId, SyncRefusal>> {
+    pub fn start_sync(
+        &self,
+        request: SyncRequest,
+    ) -> oneshot::Receiver<Result<JobId, SyncRefusal>> {
         let (tx, rx) = oneshot::channel();
-        if let Err(mpsc::error::TrySendError::Full(Command::StartSync { reply: Some(reply), .. })
-        | mpsc::error::TrySendError::Closed(Command::StartSync { reply: Some(reply), .. })) =
-            self.commands.try_send(Command::StartSync {
-                request,
-                reply: Some(tx),
+        if let Err(
+            mpsc::error::TrySendError::Full(Command::StartSync {
+                reply: Some(reply), ..
             })
-        {
+            | mpsc::error::TrySendError::Closed(Command::StartSync {
+                reply: Some(reply), ..
+            }),
+        ) = self.commands.try_send(Command::StartSync {
+            request,
+            reply: Some(tx),
+        }) {
             let _ = reply.send(Err(SyncRefusal::EngineStopped));
         }
         rx
@@ -271,7 +280,10 @@ impl EngineHandle {
     pub fn event_timeout(&mut self, timeout: Duration) -> Option<Event> {
         let events = &mut self.events;
         self.runtime.block_on(async {
-            tokio::time::timeout(timeout, events.recv()).await.ok().flatten()
+            tokio::time::timeout(timeout, events.recv())
+                .await
+                .ok()
+                .flatten()
         })
     }
 
@@ -308,7 +320,9 @@ async fn engine_main(
 ) {
     let recovery = shared.clone();
     let recovered = tokio::task::spawn_blocking(move || {
-        recovery.open_store().and_then(|s| s.mark_interrupted_jobs())
+        recovery
+            .open_store()
+            .and_then(|s| s.mark_interrupted_jobs())
     })
     .await;
     match recovered {

@@ -180,8 +180,8 @@ pub fn write_directory(
             synced_at,
         ])?;
     }
-    let mut purge =
-        conn.prepare_cached("DELETE FROM directory_users WHERE client_key = ?1 AND object_id = ?2")?;
+    let mut purge = conn
+        .prepare_cached("DELETE FROM directory_users WHERE client_key = ?1 AND object_id = ?2")?;
     for id in purges {
         purge.execute(params![key, id])?;
     }

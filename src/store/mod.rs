@@ -10,8 +10,8 @@ pub mod sync_state;
 pub use clients::ClientUpdate;
 pub use directory::Which;
 pub use jobs::{JobEnd, JobFilter, NewJob, StartJobError};
-pub use sync_state::SyncState;
 pub use migrations::{SCHEMA_VERSION, create_at_version};
+pub use sync_state::SyncState;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

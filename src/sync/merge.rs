@@ -83,7 +83,7 @@ pub struct Seen(HashMap<usize, usize>);
 
 impl Seen {
     /// `stored_id` must be a key of the directory map passed to [`merge_round`].
-    pub fn contains(&self, stored_id: &String) -> bool {
+    pub fn contains(&self, stored_id: &str) -> bool {
         self.0.contains_key(&(stored_id.as_ptr() as usize))
     }
 }

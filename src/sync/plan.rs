@@ -4,7 +4,7 @@
 //!
 //! # What a round means
 //!
-//! Entries of one id are first folded in arrival order (see [`super::merge`]). Then:
+//! Entries of one id are first folded in arrival order (`sync/merge.rs`). Then:
 //!
 //! - **Incremental** round (`full == false`, a deltaLink was followed): a field the
 //!   round did not send keeps its stored value, `null` empties it; no `manager@delta`
@@ -162,7 +162,7 @@ pub struct UserChange {
 }
 
 /// One field's value before and after, rendered as text: arrays joined with ", ",
-/// booleans as "true"/"false", empty as `None`.
+/// booleans as "true"/"false", an SSO identity as "login (issuer)", empty as `None`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldChange {
@@ -510,7 +510,8 @@ impl Render for Option<bool> {
 
 impl Render for Option<&SsoIdentity> {
     fn render(&self) -> Option<String> {
-        self.map(|s| format!("{} (issuer {}, subject {})", s.login, s.issuer, s.subject))
+        // The subject is the object id, already in `UserChange::user_id`.
+        self.map(|s| format!("{} ({})", s.login, s.issuer))
     }
 }
 
@@ -1617,7 +1618,7 @@ mod tests {
                             "ssoIdentity",
                             None,
                             Some(
-                                "eng@contoso.com (issuer https://login.microsoftonline.com/tenant-1/v2.0, subject eng)"
+                                "eng@contoso.com (https://login.microsoftonline.com/tenant-1/v2.0)"
                             )
                         )]
                     );
