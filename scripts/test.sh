@@ -11,4 +11,4 @@ cargo fmt --all --check
 echo "== cargo clippy" >&2
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test (real Secret Service keyring)" >&2
-USERSYNC_REQUIRE_KEYRING=1 scripts/with-keyring.sh cargo test --locked --all-targets "$@"
+USERSYNC_REQUIRE_KEYRING=1 scripts/with-keyring.sh cargo test --locked "$@"

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use usersync::emulator::{DemoConfig, DemoTenant};
+use usersync::emulator::{Control, DemoConfig, DemoTenant};
 use usersync::graph::{
     ErrorKind, GraphClient, GraphConfig, GraphError, RetryPolicy, StepStatus, validate,
 };
@@ -66,6 +66,23 @@ fn never_leaks(e: &GraphError, secrets: &[&str]) {
     for s in secrets {
         assert!(!e.to_string().contains(s), "secret in message: {e}");
         assert!(!format!("{e:?}").contains(s), "secret in Debug: {e:?}");
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Switch {
+    SecretExpired,
+    AppDisabled,
+    ConditionalAccess,
+}
+
+impl Switch {
+    fn set(self, ctl: &Control, on: bool) {
+        match self {
+            Switch::SecretExpired => ctl.set_secret_expired(on),
+            Switch::AppDisabled => ctl.set_app_disabled(on),
+            Switch::ConditionalAccess => ctl.set_conditional_access_block(on),
+        }
     }
 }
 
@@ -136,42 +153,33 @@ async fn each_sign_in_error_reaches_the_admin() {
 
     // Switches on the app registration.
     let ctl = t.control();
-    let switched: [(&str, Box<dyn Fn(bool)>, ErrorKind, &str, &str); 3] = [
+    let switched = [
         (
             "expired secret",
-            Box::new({
-                let ctl = ctl.clone();
-                move |on| ctl.set_secret_expired(on)
-            }),
+            Switch::SecretExpired,
             ErrorKind::SecretExpired,
             "AADSTS7000222",
             "Certificates & secrets",
         ),
         (
             "disabled app",
-            Box::new({
-                let ctl = ctl.clone();
-                move |on| ctl.set_app_disabled(on)
-            }),
+            Switch::AppDisabled,
             ErrorKind::AppDisabled,
             "AADSTS7000112",
             "is disabled",
         ),
         (
             "conditional access",
-            Box::new({
-                let ctl = ctl.clone();
-                move |on| ctl.set_conditional_access_block(on)
-            }),
+            Switch::ConditionalAccess,
             ErrorKind::ConditionalAccess,
             "AADSTS530032",
             "Conditional Access",
         ),
     ];
-    for (name, set, kind, code, phrase) in switched {
-        set(true);
+    for (name, switch, kind, code, phrase) in switched {
+        switch.set(&ctl, true);
         let e = client(&t).sign_in(&cancel).await.expect_err(name);
-        set(false);
+        switch.set(&ctl, false);
         assert_eq!(e.kind(), kind, "{name}: {e}");
         assert_eq!(e.code(), Some(code), "{name}");
         assert!(e.correlation_id().is_some(), "{name}");

@@ -6,6 +6,8 @@ mod demo_tenant;
 mod directory;
 mod jobs;
 mod output;
+mod schedule;
+mod scheduler;
 mod sync;
 mod validate;
 
@@ -77,6 +79,12 @@ pub enum Command {
     /// What was synced: a client's users with their managers
     #[command(subcommand)]
     Directory(directory::DirectoryCommand),
+    /// CRON schedules per client: list, show, add, edit, remove, and the next run times
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
+    /// Run the active schedules until SIGINT/SIGTERM (Ctrl+C): the headless scheduler for
+    /// servers; logs to stderr and <data-dir>/logs/scheduler.log
+    Scheduler(scheduler::SchedulerArgs),
     /// Run the built-in demo tenant: a loopback Entra ID + Microsoft Graph to try every
     /// flow without an Azure subscription
     DemoTenant(demo_tenant::DemoTenantArgs),
@@ -110,6 +118,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Sync(args)) => sync::run(&ctx, args),
         Some(Command::Jobs(cmd)) => jobs::run(&ctx, cmd),
         Some(Command::Directory(cmd)) => directory::run(&ctx, cmd),
+        Some(Command::Schedule(cmd)) => schedule::run(&ctx, cmd),
+        Some(Command::Scheduler(args)) => scheduler::run(&ctx, args),
         Some(Command::DemoTenant(args)) => demo_tenant::run(&ctx, args),
         None => Ok(()),
     });

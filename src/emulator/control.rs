@@ -122,13 +122,25 @@ fn insert_capped<V>(
 
 impl StateTokens {
     pub fn add_round(&mut self, key: String, round: Arc<Round>) {
-        insert_capped(&mut self.rounds, &mut self.round_order, MAX_ROUNDS, key, round);
+        insert_capped(
+            &mut self.rounds,
+            &mut self.round_order,
+            MAX_ROUNDS,
+            key,
+            round,
+        );
     }
     pub fn round(&self, key: &str) -> Option<Arc<Round>> {
         self.rounds.get(key).cloned()
     }
     pub fn add_delta(&mut self, key: String, d: DeltaState) {
-        insert_capped(&mut self.deltas, &mut self.delta_order, MAX_DELTA_TOKENS, key, d);
+        insert_capped(
+            &mut self.deltas,
+            &mut self.delta_order,
+            MAX_DELTA_TOKENS,
+            key,
+            d,
+        );
     }
     pub fn delta(&self, key: &str) -> Option<(u64, Arc<Select>, u64)> {
         self.deltas
@@ -136,7 +148,13 @@ impl StateTokens {
             .map(|d| (d.version, d.select.clone(), d.epoch))
     }
     pub fn add_list(&mut self, key: String, c: ListCursor) {
-        insert_capped(&mut self.lists, &mut self.list_order, MAX_LIST_CURSORS, key, c);
+        insert_capped(
+            &mut self.lists,
+            &mut self.list_order,
+            MAX_LIST_CURSORS,
+            key,
+            c,
+        );
     }
     pub fn list(&self, key: &str) -> Option<(u32, usize, Arc<Select>, bool)> {
         self.lists

@@ -146,7 +146,11 @@ struct DeleteQuery {
     hard: Option<String>,
 }
 
-async fn delete_user(State(s): S, Path(id): Path<String>, Query(q): Query<DeleteQuery>) -> Response {
+async fn delete_user(
+    State(s): S,
+    Path(id): Path<String>,
+    Query(q): Query<DeleteQuery>,
+) -> Response {
     let c = control(&s);
     let hard = q
         .hard

@@ -60,7 +60,10 @@ fn aad_response(s: &Shared, headers: &HeaderMap, e: Aad) -> Response {
 
 fn no_store(resp: &mut Response) {
     let h = resp.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
@@ -80,7 +83,8 @@ fn is_dns_name(t: &str) -> bool {
 /// Resolves the `{tenant}` path segment (GUID or domain, case-insensitive).
 fn check_tenant(s: &Shared, tenant: &str) -> Result<(), Aad> {
     let t = tenant.trim();
-    if t.eq_ignore_ascii_case(&s.ident.tenant_id) || t.eq_ignore_ascii_case(&s.ident.tenant_domain) {
+    if t.eq_ignore_ascii_case(&s.ident.tenant_id) || t.eq_ignore_ascii_case(&s.ident.tenant_domain)
+    {
         return Ok(());
     }
     if ["common", "consumers", "organizations"]
@@ -99,14 +103,18 @@ fn check_tenant(s: &Shared, tenant: &str) -> Result<(), Aad> {
             StatusCode::BAD_REQUEST,
             "invalid_request",
             90002,
-            format!("Tenant '{t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+            format!(
+                "Tenant '{t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+            ),
         ));
     }
     Err(aad(
         StatusCode::BAD_REQUEST,
         "invalid_request",
         900023,
-        format!("Specified tenant identifier '{t}' is neither a valid DNS name, nor a valid external domain."),
+        format!(
+            "Specified tenant identifier '{t}' is neither a valid DNS name, nor a valid external domain."
+        ),
     ))
 }
 
@@ -149,7 +157,9 @@ fn issue(s: &Shared, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<R
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             70003,
-            format!("The app requested an unsupported grant type '{grant_type}'. This demo tenant supports only client_credentials."),
+            format!(
+                "The app requested an unsupported grant type '{grant_type}'. This demo tenant supports only client_credentials."
+            ),
         ));
     }
     let client_id = get("client_id").ok_or_else(|| missing("client_id"))?;
@@ -161,7 +171,9 @@ fn issue(s: &Shared, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<R
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             700016,
-            format!("Application with identifier '{client_id}' was not found in the directory '{COMPANY}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."),
+            format!(
+                "Application with identifier '{client_id}' was not found in the directory '{COMPANY}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+            ),
         ));
     }
     if st.app_disabled {
@@ -185,7 +197,10 @@ fn issue(s: &Shared, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<R
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             7000215,
-            format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", ident.client_id),
+            format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                ident.client_id
+            ),
         ));
     }
     if st.secret_expired {
@@ -193,7 +208,10 @@ fn issue(s: &Shared, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<R
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             7000222,
-            format!("The provided client secret keys for app '{}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", ident.client_id),
+            format!(
+                "The provided client secret keys for app '{}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
+                ident.client_id
+            ),
         ));
     }
     // Client credentials: exactly one "{resource}/.default".
@@ -205,7 +223,9 @@ fn issue(s: &Shared, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<R
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
                 70011,
-                format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."),
+                format!(
+                    "The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
+                ),
             ));
         }
     };
@@ -214,7 +234,9 @@ fn issue(s: &Shared, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<R
             StatusCode::BAD_REQUEST,
             "invalid_scope",
             1002012,
-            format!("The provided value for scope {single} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+            format!(
+                "The provided value for scope {single} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            ),
         ));
     };
     let resource_norm = resource.trim_end_matches('/');
@@ -226,7 +248,9 @@ fn issue(s: &Shared, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Result<R
             StatusCode::BAD_REQUEST,
             "invalid_resource",
             500011,
-            format!("The resource principal named {resource} was not found in the tenant named {COMPANY}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."),
+            format!(
+                "The resource principal named {resource} was not found in the tenant named {COMPANY}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."
+            ),
         ));
     }
     if st.ca_block {

@@ -12,6 +12,7 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
 use super::model::Attrs;
+use super::names::{DEPTS, Dept, FIXED_NAMES, LOCALES, Name, OFFICES, PARTNERS};
 use super::org::{Life, Rec};
 
 pub(crate) const COMPANY: &str = "Contoso Demo";
@@ -66,265 +67,6 @@ pub(crate) fn identity(seed: u64) -> Identity {
         secret_id,
     }
 }
-
-type Name = (&'static str, &'static str);
-
-/// A naming locale: given names and surnames as (native, ASCII for the UPN).
-/// An empty ASCII form means "fold the native form".
-struct Locale {
-    weight: u32,
-    given: &'static [Name],
-    surnames: &'static [Name],
-    /// 0: "Given Surname", 1: "SurnameGiven" (Chinese), 2: "Surname Given" (Japanese).
-    order: u8,
-    offices: &'static [usize],
-}
-
-macro_rules! latin {
-    ($($n:literal),* $(,)?) => { &[$(($n, "")),*] };
-}
-
-const LOCALES: &[Locale] = &[
-    Locale {
-        weight: 46,
-        given: latin!(
-            "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda",
-            "David", "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica",
-            "Thomas", "Sarah", "Charles", "Karen", "Christopher", "Lisa", "Daniel", "Nancy",
-            "Matthew", "Sandra", "Anthony", "Ashley", "Mark", "Emily", "Andrew", "Megan",
-            "Olivia", "Liam", "Noah", "Emma", "Ava", "Ethan", "Chloe", "Grace"
-        ),
-        surnames: latin!(
-            "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson",
-            "Anderson", "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Lee", "Thompson",
-            "White", "Harris", "Clark", "Lewis", "Robinson", "Walker", "Young", "Allen", "King",
-            "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Hill", "Campbell",
-            "Mitchell", "Roberts", "Carter", "Phillips", "Evans", "Turner", "O'Connor"
-        ),
-        order: 0,
-        offices: &[0, 1, 2],
-    },
-    Locale {
-        weight: 9,
-        given: latin!(
-            "José", "María", "Ana", "Lucía", "Javier", "Carmen", "Sofía", "Mateo", "Martín",
-            "Andrés", "Inés", "Raúl", "Álvaro", "Pilar", "Nuria", "Iñigo"
-        ),
-        surnames: latin!(
-            "Núñez", "García", "Rodríguez", "Martínez", "López", "Sánchez", "Pérez", "Gómez",
-            "Fernández", "Díaz", "Muñoz", "Jiménez", "Ruiz", "Hernández", "Álvarez", "Castaño"
-        ),
-        order: 0,
-        offices: &[4, 13],
-    },
-    Locale {
-        weight: 8,
-        given: latin!(
-            "Zoë", "Søren", "Åsa", "Jörg", "Jürgen", "Björn", "Ingrid", "Sigrid", "Lena",
-            "Lukas", "Maja", "Æsa", "Götz", "Frida"
-        ),
-        surnames: latin!(
-            "Ødegård", "Müller", "Schröder", "Weiß", "Bäcker", "Fischer", "Hansen",
-            "Johansson", "Lindqvist", "Sørensen", "Åberg", "Krüger", "Öztürk", "Schmidt"
-        ),
-        order: 0,
-        offices: &[5, 6],
-    },
-    Locale {
-        weight: 6,
-        given: latin!(
-            "Łukasz", "Małgorzata", "Paweł", "Agnieszka", "Wojciech", "Katarzyna", "Michał",
-            "Zofia", "Jędrzej", "Grażyna"
-        ),
-        surnames: latin!(
-            "Żółw", "Kowalski", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Zieliński",
-            "Szymańska", "Woźniak", "Dąbrowski", "Kozłowski", "Jankowska"
-        ),
-        order: 0,
-        offices: &[7],
-    },
-    Locale {
-        weight: 5,
-        given: latin!(
-            "Siobhán", "Aoife", "Niamh", "Seán", "Ciarán", "Oisín", "Róisín", "Pádraig", "Eoin",
-            "Saoirse"
-        ),
-        surnames: latin!(
-            "Ó Briain", "Murphy", "Kelly", "O'Sullivan", "Walsh", "Ó Ceallaigh",
-            "Mac Cárthaigh", "Byrne", "Ryan", "Ní Mhurchú"
-        ),
-        order: 0,
-        offices: &[3],
-    },
-    Locale {
-        weight: 4,
-        given: &[
-            ("Ηλίας", "ilias"),
-            ("Νίκος", "nikos"),
-            ("Μαρία", "maria"),
-            ("Ελένη", "eleni"),
-            ("Γιώργος", "giorgos"),
-            ("Κατερίνα", "katerina"),
-            ("Δημήτρης", "dimitris"),
-            ("Σοφία", "sofia"),
-        ],
-        surnames: &[
-            ("Παπαδόπουλος", "papadopoulos"),
-            ("Οικονόμου", "oikonomou"),
-            ("Γεωργίου", "georgiou"),
-            ("Νικολάου", "nikolaou"),
-            ("Αλεξίου", "alexiou"),
-            ("Βασιλείου", "vasileiou"),
-        ],
-        order: 0,
-        offices: &[8],
-    },
-    Locale {
-        weight: 6,
-        given: &[
-            ("伟", "wei"),
-            ("芳", "fang"),
-            ("娜", "na"),
-            ("敏", "min"),
-            ("静", "jing"),
-            ("磊", "lei"),
-            ("洋", "yang"),
-            ("杰", "jie"),
-            ("婷", "ting"),
-            ("强", "qiang"),
-            ("秀英", "xiuying"),
-            ("建华", "jianhua"),
-        ],
-        surnames: &[
-            ("王", "wang"),
-            ("李", "li"),
-            ("张", "zhang"),
-            ("刘", "liu"),
-            ("陈", "chen"),
-            ("杨", "yang"),
-            ("黄", "huang"),
-            ("赵", "zhao"),
-            ("吴", "wu"),
-            ("周", "zhou"),
-        ],
-        order: 1,
-        offices: &[9],
-    },
-    Locale {
-        weight: 4,
-        given: &[
-            ("花子", "hanako"),
-            ("太郎", "taro"),
-            ("陽菜", "hina"),
-            ("蓮", "ren"),
-            ("結衣", "yui"),
-            ("翔", "sho"),
-            ("さくら", "sakura"),
-            ("健太", "kenta"),
-        ],
-        surnames: &[
-            ("佐藤", "sato"),
-            ("鈴木", "suzuki"),
-            ("高橋", "takahashi"),
-            ("田中", "tanaka"),
-            ("伊藤", "ito"),
-            ("渡辺", "watanabe"),
-            ("山本", "yamamoto"),
-            ("中村", "nakamura"),
-        ],
-        order: 2,
-        offices: &[10],
-    },
-    Locale {
-        weight: 7,
-        given: latin!(
-            "Priya", "Rahul", "Ananya", "Arjun", "Deepika", "Vikram", "Aarav", "Kavya", "Rohan",
-            "Sneha"
-        ),
-        surnames: latin!(
-            "Sharma", "Patel", "Iyer", "Reddy", "Gupta", "Nair", "Singh", "Kumar", "Menon",
-            "Chatterjee"
-        ),
-        order: 0,
-        offices: &[11],
-    },
-    Locale {
-        weight: 5,
-        given: latin!(
-            "Élodie", "Hélène", "François", "Benoît", "Chloé", "Théo", "Gaëlle", "Jérôme", "Léa",
-            "Noël"
-        ),
-        surnames: latin!(
-            "Lefèvre", "Dubois", "Moreau", "Girard", "Rousseau", "Lemaître", "Fournier",
-            "Mercier", "Chevalier", "Bérubé"
-        ),
-        order: 0,
-        offices: &[12],
-    },
-];
-
-/// The VPs get these names (locale index, given, surname), so every org of nine or more
-/// people has them.
-const FIXED_NAMES: &[(usize, Name, Name)] = &[
-    (1, ("José", ""), ("Núñez", "")),
-    (2, ("Zoë", ""), ("Ødegård", "")),
-    (6, ("伟", "wei"), ("王", "wang")),
-    (3, ("Łukasz", ""), ("Żółw", "")),
-    (4, ("Siobhán", ""), ("Ó Briain", "")),
-    (5, ("Ηλίας", "ilias"), ("Παπαδόπουλος", "papadopoulos")),
-    (8, ("Priya", ""), ("Sharma", "")),
-    (9, ("Élodie", ""), ("Lefèvre", "")),
-];
-
-struct Office {
-    city: &'static str,
-    country: &'static str,
-    code: &'static str,
-    phone: &'static str,
-    mobile: &'static str,
-}
-
-const OFFICES: &[Office] = &[
-    Office { city: "Seattle", country: "United States", code: "SEA", phone: "+1 206 555 ", mobile: "+1 425 555 " },
-    Office { city: "New York", country: "United States", code: "NYC", phone: "+1 212 555 ", mobile: "+1 917 555 " },
-    Office { city: "London", country: "United Kingdom", code: "LON", phone: "+44 20 7946 ", mobile: "+44 7700 900" },
-    Office { city: "Dublin", country: "Ireland", code: "DUB", phone: "+353 1 555 ", mobile: "+353 85 555 " },
-    Office { city: "Madrid", country: "Spain", code: "MAD", phone: "+34 91 555 ", mobile: "+34 612 555 " },
-    Office { city: "Berlin", country: "Germany", code: "BER", phone: "+49 30 5555 ", mobile: "+49 151 5555 " },
-    Office { city: "Oslo", country: "Norway", code: "OSL", phone: "+47 21 55 ", mobile: "+47 412 55 " },
-    Office { city: "Warsaw", country: "Poland", code: "WAW", phone: "+48 22 555 ", mobile: "+48 501 555 " },
-    Office { city: "Athens", country: "Greece", code: "ATH", phone: "+30 21 0555 ", mobile: "+30 69 5555 " },
-    Office { city: "Shanghai", country: "China", code: "SHA", phone: "+86 21 5555 ", mobile: "+86 139 5555 " },
-    Office { city: "Tokyo", country: "Japan", code: "TYO", phone: "+81 3 5555 ", mobile: "+81 90 5555 " },
-    Office { city: "Bengaluru", country: "India", code: "BLR", phone: "+91 80 5555 ", mobile: "+91 98455 " },
-    Office { city: "Paris", country: "France", code: "PAR", phone: "+33 1 55 55 ", mobile: "+33 6 55 55 " },
-    Office { city: "São Paulo", country: "Brazil", code: "SAO", phone: "+55 11 5555 ", mobile: "+55 11 95555 " },
-];
-
-struct Dept {
-    name: &'static str,
-    weight: u32,
-    manager: &'static str,
-    ics: &'static [&'static str],
-}
-
-const DEPTS: &[Dept] = &[
-    Dept { name: "Engineering", weight: 30, manager: "Engineering Manager", ics: &["Software Engineer", "Senior Software Engineer", "Principal Engineer", "QA Engineer", "DevOps Engineer", "Data Engineer", "Site Reliability Engineer"] },
-    Dept { name: "Sales", weight: 18, manager: "Sales Manager", ics: &["Account Executive", "Senior Account Executive", "Sales Development Representative", "Solutions Consultant", "Sales Operations Analyst"] },
-    Dept { name: "Customer Support", weight: 14, manager: "Support Team Lead", ics: &["Support Engineer", "Technical Support Specialist", "Customer Success Manager", "Support Analyst"] },
-    Dept { name: "Marketing", weight: 9, manager: "Marketing Manager", ics: &["Marketing Specialist", "Content Strategist", "Product Marketing Manager", "Marketing Analyst", "Graphic Designer"] },
-    Dept { name: "IT", weight: 9, manager: "IT Manager", ics: &["Systems Administrator", "IT Support Technician", "Network Engineer", "Security Analyst", "Identity Engineer"] },
-    Dept { name: "Finance", weight: 8, manager: "Finance Manager", ics: &["Financial Analyst", "Accountant", "Payroll Specialist", "Controller", "Accounts Payable Clerk"] },
-    Dept { name: "Human Resources", weight: 6, manager: "HR Manager", ics: &["HR Generalist", "Recruiter", "HR Business Partner", "Talent Acquisition Specialist"] },
-    Dept { name: "Legal", weight: 6, manager: "Legal Operations Manager", ics: &["Legal Counsel", "Paralegal", "Contracts Manager", "Compliance Officer"] },
-];
-
-const PARTNERS: &[(&str, &str)] = &[
-    ("Fabrikam", "fabrikam.com"),
-    ("Northwind Traders", "northwindtraders.com"),
-    ("Adatum", "adatum.com"),
-    ("Litware", "litwareinc.com"),
-];
 
 const SPAN: usize = 7;
 
@@ -412,10 +154,7 @@ impl Gen<'_> {
 
     fn office_for(&mut self, locale: usize) -> usize {
         if self.rng.random_bool(0.75) {
-            *LOCALES[locale]
-                .offices
-                .choose(&mut self.rng)
-                .unwrap_or(&0)
+            *LOCALES[locale].offices.choose(&mut self.rng).unwrap_or(&0)
         } else {
             self.rng.random_range(0..OFFICES.len())
         }
@@ -445,7 +184,10 @@ impl Gen<'_> {
             2 => format!("{} {}", p.surname.0, p.given.0),
             _ => format!("{} {}", p.given.0, p.surname.0),
         };
-        let upn = self.unique_upn(&format!("{g_ascii}.{s_ascii}"), &format!("@{}", self.domain));
+        let upn = self.unique_upn(
+            &format!("{g_ascii}.{s_ascii}"),
+            &format!("@{}", self.domain),
+        );
         let o = &OFFICES[p.office];
         self.employee_no += 1;
         let r = &mut self.rng;
@@ -457,11 +199,18 @@ impl Gen<'_> {
             user_principal_name: upn,
             job_title: Some(title.to_string()),
             department: Some(dept.to_string()),
-            office_location: r
-                .random_bool(0.95)
-                .then(|| format!("{} {}/{}", o.code, r.random_range(1..30), r.random_range(1000..3000))),
+            office_location: r.random_bool(0.95).then(|| {
+                format!(
+                    "{} {}/{}",
+                    o.code,
+                    r.random_range(1..30),
+                    r.random_range(1000..3000)
+                )
+            }),
             company_name: r.random_bool(0.95).then(|| COMPANY.to_string()),
-            employee_id: r.random_bool(0.97).then(|| format!("{:06}", 100_000 + self.employee_no)),
+            employee_id: r
+                .random_bool(0.97)
+                .then(|| format!("{:06}", 100_000 + self.employee_no)),
             mobile_phone: None,
             business_phones: Vec::new(),
             city: None,
@@ -499,9 +248,10 @@ impl Gen<'_> {
             surname: Some(surname.0.to_string()),
             user_principal_name: upn,
             mail: Some(format!("{local}@{partner_domain}")),
-            job_title: r
-                .random_bool(0.5)
-                .then(|| ["Consultant", "Partner Manager", "Contractor", "Auditor"][r.random_range(0..4)].to_string()),
+            job_title: r.random_bool(0.5).then(|| {
+                ["Consultant", "Partner Manager", "Contractor", "Auditor"][r.random_range(0..4)]
+                    .to_string()
+            }),
             department: None,
             office_location: None,
             company_name: r.random_bool(0.6).then(|| company.to_string()),
@@ -550,7 +300,11 @@ impl Gen<'_> {
             for j in 0..size {
                 let boss = above[j * above.len() / size];
                 let title = if layer == mgmt_layers {
-                    dept.ics.choose(&mut self.rng).copied().unwrap_or("Specialist").to_string()
+                    dept.ics
+                        .choose(&mut self.rng)
+                        .copied()
+                        .unwrap_or("Specialist")
+                        .to_string()
                 } else if mgmt_layers == 1 || layer + 1 == mgmt_layers {
                     dept.manager.to_string()
                 } else if layer == 0 && mgmt_layers >= 4 {
@@ -596,7 +350,12 @@ pub(crate) fn organisation(n: usize, seed: u64, domain: &str) -> Vec<Rec> {
             order: LOCALES[locale].order,
             office,
         };
-        vp_slots.push(g.member(p, &format!("Vice President, {}", dept.name), dept.name, Some(ceo)));
+        vp_slots.push(g.member(
+            p,
+            &format!("Vice President, {}", dept.name),
+            dept.name,
+            Some(ceo),
+        ));
     }
     // Everyone else, split over the departments by weight (largest remainder).
     let rest = members - 1 - vps;
@@ -675,7 +434,10 @@ mod tests {
             .filter(|r| r.manager.is_none() && r.attrs.user_type == "Member")
             .collect();
         assert_eq!(roots.len(), 1);
-        assert_eq!(roots[0].attrs.job_title.as_deref(), Some("Chief Executive Officer"));
+        assert_eq!(
+            roots[0].attrs.job_title.as_deref(),
+            Some("Chief Executive Officer")
+        );
         // Every member reaches the CEO without cycles.
         for r in &recs {
             let mut cur = r.manager;
@@ -689,8 +451,10 @@ mod tests {
         let guests = recs.iter().filter(|r| r.attrs.user_type == "Guest").count();
         assert_eq!(guests, 10);
         assert!(recs.iter().any(|r| r.attrs.display_name == "王伟"));
-        let upns: std::collections::HashSet<_> =
-            recs.iter().map(|r| r.attrs.user_principal_name.as_str()).collect();
+        let upns: std::collections::HashSet<_> = recs
+            .iter()
+            .map(|r| r.attrs.user_principal_name.as_str())
+            .collect();
         assert_eq!(upns.len(), 500);
     }
 

@@ -15,8 +15,7 @@ use super::model::{self, Field, Select, Val};
 use super::org::Life;
 use super::server::{ReqCtx, graph_error};
 
-pub(crate) const ODATA_JSON: &str =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+pub(crate) const ODATA_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /// Checks `Authorization: Bearer <token>` against the issued tokens.
 pub(crate) fn check_bearer(s: &Shared, headers: &HeaderMap) -> Result<(), &'static str> {
@@ -80,7 +79,9 @@ pub(crate) fn unsupported(ctx: &ReqCtx, param: &str) -> Response {
     bad_request(
         ctx,
         "Request_UnsupportedQuery",
-        &format!("The query parameter '{param}' is not supported by the User Sync demo tenant on this resource."),
+        &format!(
+            "The query parameter '{param}' is not supported by the User Sync demo tenant on this resource."
+        ),
     )
 }
 
@@ -116,7 +117,9 @@ fn not_found_resource(ctx: &ReqCtx, what: &str) -> Response {
         ctx,
         StatusCode::NOT_FOUND,
         "Request_ResourceNotFound",
-        &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."),
+        &format!(
+            "Resource '{what}' does not exist or one of its queried reference-property objects are not present."
+        ),
     )
 }
 
@@ -156,7 +159,9 @@ pub(crate) async fn users_list(
                     return bad_request(
                         &ctx,
                         "Request_BadRequest",
-                        &format!("Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."),
+                        &format!(
+                            "Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."
+                        ),
                     );
                 }
             },
@@ -206,14 +211,22 @@ pub(crate) async fn users_list(
                 buf.push(b',');
             }
             let rec = &org.recs[slot];
-            let any = model::open_user(&mut buf, &rec.id, &rec.attrs, select.mask, &select.unmodelled);
+            let any = model::open_user(
+                &mut buf,
+                &rec.id,
+                &rec.attrs,
+                select.mask,
+                &select.unmodelled,
+            );
             if expand_manager && let Some(m) = rec.manager {
                 let mrec = &org.recs[m as usize];
                 if mrec.life == Life::Visible {
                     if any {
                         buf.push(b',');
                     }
-                    buf.extend_from_slice(b"\"manager\":{\"@odata.type\":\"#microsoft.graph.user\",");
+                    buf.extend_from_slice(
+                        b"\"manager\":{\"@odata.type\":\"#microsoft.graph.user\",",
+                    );
                     model::write_prop(&mut buf, "id", &Val::Str(&mrec.id));
                     buf.push(b',');
                     model::write_prop(&mut buf, "displayName", &Val::Str(&mrec.attrs.display_name));
@@ -265,9 +278,18 @@ pub(crate) async fn user_or_delta(
     let rec = &org.recs[slot as usize];
     let mut buf = Vec::with_capacity(1024);
     buf.extend_from_slice(b"{\"@odata.context\":");
-    model::write_str(&mut buf, &format!("{}/v1.0/$metadata#users/$entity", ctx.base));
+    model::write_str(
+        &mut buf,
+        &format!("{}/v1.0/$metadata#users/$entity", ctx.base),
+    );
     let mut inner = Vec::with_capacity(1024);
-    let any = model::open_user(&mut inner, &rec.id, &rec.attrs, select.mask, &select.unmodelled);
+    let any = model::open_user(
+        &mut inner,
+        &rec.id,
+        &rec.attrs,
+        select.mask,
+        &select.unmodelled,
+    );
     if any {
         buf.push(b',');
     }

@@ -24,6 +24,7 @@ mod entra;
 mod generate;
 mod graph;
 mod model;
+mod names;
 mod org;
 mod server;
 
@@ -143,7 +144,7 @@ impl DemoTenant {
             users_permission: true,
             org_permission: false,
             empty_pages: false,
-            full_updates: false,
+            full_updates: true,
             delta_epoch: 0,
         };
         let shared = Arc::new(control::Shared::new(
@@ -159,7 +160,10 @@ impl DemoTenant {
         let stop = cancel.clone().cancelled_owned();
         let listener = server::KillableListener { inner: listener };
         let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
                 tracing::warn!("demo tenant server stopped: {e}");
             }
         });
@@ -236,7 +240,10 @@ impl DemoTenant {
         self.cancel.cancel();
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }

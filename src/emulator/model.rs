@@ -376,7 +376,12 @@ impl Attrs {
             }
         }
         let mut m = 0;
-        set(&mut self.display_name, p.display_name, Field::DisplayName, &mut m);
+        set(
+            &mut self.display_name,
+            p.display_name,
+            Field::DisplayName,
+            &mut m,
+        );
         set(&mut self.given_name, p.given_name, Field::GivenName, &mut m);
         set(&mut self.surname, p.surname, Field::Surname, &mut m);
         set(
@@ -387,16 +392,36 @@ impl Attrs {
         );
         set(&mut self.mail, p.mail, Field::Mail, &mut m);
         set(&mut self.job_title, p.job_title, Field::JobTitle, &mut m);
-        set(&mut self.department, p.department, Field::Department, &mut m);
+        set(
+            &mut self.department,
+            p.department,
+            Field::Department,
+            &mut m,
+        );
         set(
             &mut self.office_location,
             p.office_location,
             Field::OfficeLocation,
             &mut m,
         );
-        set(&mut self.company_name, p.company_name, Field::CompanyName, &mut m);
-        set(&mut self.employee_id, p.employee_id, Field::EmployeeId, &mut m);
-        set(&mut self.mobile_phone, p.mobile_phone, Field::MobilePhone, &mut m);
+        set(
+            &mut self.company_name,
+            p.company_name,
+            Field::CompanyName,
+            &mut m,
+        );
+        set(
+            &mut self.employee_id,
+            p.employee_id,
+            Field::EmployeeId,
+            &mut m,
+        );
+        set(
+            &mut self.mobile_phone,
+            p.mobile_phone,
+            Field::MobilePhone,
+            &mut m,
+        );
         set(
             &mut self.business_phones,
             p.business_phones,

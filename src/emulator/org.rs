@@ -173,7 +173,13 @@ impl Org {
         let old = self.recs[slot as usize].manager;
         if old != manager {
             self.recs[slot as usize].manager = manager;
-            self.record(slot, Life::Visible, Life::Visible, Field::Manager.bit(), old);
+            self.record(
+                slot,
+                Life::Visible,
+                Life::Visible,
+                Field::Manager.bit(),
+                old,
+            );
         }
         true
     }
@@ -212,7 +218,13 @@ impl Org {
         for r in reports {
             self.recs[r as usize].manager = None;
             if self.life(r) == Life::Visible {
-                self.record(r, Life::Visible, Life::Visible, Field::Manager.bit(), Some(slot));
+                self.record(
+                    r,
+                    Life::Visible,
+                    Life::Visible,
+                    Field::Manager.bit(),
+                    Some(slot),
+                );
             }
         }
         true

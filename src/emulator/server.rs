@@ -81,7 +81,10 @@ pub(crate) struct KillableStream {
 }
 
 fn killed() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionAborted, "connection dropped by fault injection")
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "connection dropped by fault injection",
+    )
 }
 
 impl AsyncRead for KillableStream {
@@ -251,7 +254,10 @@ fn redact(pq: &str) -> String {
         .map(|kv| {
             let key = kv.split('=').next().unwrap_or("");
             let k = key.to_ascii_lowercase();
-            if k.contains("secret") || (k.contains("token") && !k.starts_with('$')) || k == "assertion" {
+            if k.contains("secret")
+                || (k.contains("token") && !k.starts_with('$'))
+                || k == "assertion"
+            {
                 format!("{key}=***")
             } else {
                 kv.to_string()
@@ -348,7 +354,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/{tenant}/discovery/v2.0/keys", get(entra::jwks))
         .nest("/v1.0", graph)
         .nest("/_demo", control_api::router())
-        .fallback(|| async { (StatusCode::NOT_FOUND, "Not found in the User Sync demo tenant.") })
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "Not found in the User Sync demo tenant.",
+            )
+        })
         .layer(middleware::from_fn_with_state(shared.clone(), log_requests))
         .with_state(shared)
 }

@@ -2,6 +2,7 @@
 //! resync fallback), plan, guard, apply — and what the history keeps of it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -277,6 +278,8 @@ struct Recorder {
     started: Instant,
     pages: u64,
     users: u64,
+    /// Pages and users read so far, also for a round that did not complete.
+    seen: Arc<(AtomicU64, AtomicU64)>,
 }
 
 impl Recorder {
@@ -344,6 +347,7 @@ async fn run(
         started: Instant::now(),
         pages: 0,
         users: 0,
+        seen: Arc::default(),
     };
     let mut outcome = JobOutcome {
         job,
@@ -379,6 +383,10 @@ async fn run(
         &mut outcome,
     )
     .await;
+    if rec.pages == 0 {
+        rec.pages = rec.seen.0.load(Ordering::Relaxed);
+        rec.users = rec.seen.1.load(Ordering::Relaxed);
+    }
     outcome.pages = rec.pages;
     outcome.users_read = rec.users;
     outcome.duration_ms = rec.started.elapsed().as_millis() as u64;
@@ -488,11 +496,15 @@ async fn sync_once(
     };
 
     rec.progress(Phase::Fetching);
+    let mut restarted = false;
     let round = loop {
         let full = start.is_none();
         let shared = rec.shared.clone();
         let (job, client_key, started) = (rec.job, rec.client, rec.started);
+        let seen = rec.seen.clone();
         let result = fetch_round(&graph, start.as_deref(), cancel, |p| {
+            seen.0.store(p.pages, Ordering::Relaxed);
+            seen.1.store(p.users, Ordering::Relaxed);
             shared.emit_progress(Event::JobProgress(Progress {
                 job,
                 client: client_key,
@@ -505,6 +517,15 @@ async fn sync_once(
         .await;
         match result {
             Ok(round) => break (round, full),
+            // A fresh round whose page tokens expired mid-way starts over, once.
+            Err(e) if e.kind() == ErrorKind::DeltaExpired && full && !restarted => {
+                rec.log(
+                    "warn",
+                    "the round's page links expired mid-round (410 Gone); starting the full round again".to_string(),
+                )
+                .await;
+                restarted = true;
+            }
             Err(e) if e.kind() == ErrorKind::DeltaExpired && !full => {
                 rec.log(
                     "warn",
@@ -544,6 +565,7 @@ async fn sync_once(
     let cancel2 = cancel.clone();
     let (status, counts, guard, summary) = tokio::task::spawn_blocking(move || {
         let mut store = shared.open_store()?;
+        let t_load = Instant::now();
         let total_active = store.count_active_users(client_key)?;
         // A full round compares against everything; an incremental one only needs the
         // rows it mentions (the rest are untouched).
@@ -558,6 +580,7 @@ async fn sync_once(
             full,
             sso_issuer: issuer.as_deref(),
         });
+        let load_plan_ms = t_load.elapsed().as_millis();
         drop(existing);
         if !full {
             let untouched = total_active.saturating_sub(planned.counts.total_before);
@@ -620,6 +643,7 @@ async fn sync_once(
                 ),
             )?;
         }
+        let t_apply = Instant::now();
         apply_plan(
             &mut store,
             client_key,
@@ -630,6 +654,10 @@ async fn sync_once(
             mode,
             &end,
         )?;
+        let note = format!(
+            "{note} (planned in {load_plan_ms} ms, saved in {} ms)",
+            t_apply.elapsed().as_millis()
+        );
         store.append_job_log(job, if guard.is_some() { "warn" } else { "info" }, &note)?;
         Ok::<_, Failure>((status, counts, guard, end.error_message))
     })

@@ -5,8 +5,10 @@
 
 mod job;
 mod locks;
+mod scheduler;
 
 pub use job::{GuardInfo, JobOutcome, Phase, Progress};
+pub use scheduler::{NextRun, SchedulerConfig, SchedulerLog, SchedulerStatus};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -186,6 +188,7 @@ pub struct EngineHandle {
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    scheduler: scheduler::Scheduler,
 }
 
 /// Capacity of the command and event channels.
@@ -225,6 +228,7 @@ impl EngineHandle {
             shared,
             stop: Some(stop_tx),
             thread: Some(thread),
+            scheduler: scheduler::Scheduler::default(),
         })
     }
 
@@ -300,10 +304,28 @@ impl EngineHandle {
     pub fn data_dir(&self) -> &std::path::Path {
         &self.shared.config.data_dir
     }
+
+    /// Starts the scheduler service on the engine runtime; `false` if it already runs.
+    pub fn start_scheduler(&self, config: SchedulerConfig) -> bool {
+        let (shared, commands) = (self.shared.clone(), self.commands.clone());
+        self.scheduler
+            .start(&self.runtime, shared, commands, config)
+    }
+
+    /// Stops the scheduler after its current tick (returns at once; running syncs go on).
+    pub fn stop_scheduler(&self) {
+        self.scheduler.stop();
+    }
+
+    /// On/off and what runs next, for a status bar (never blocks).
+    pub fn scheduler_status(&self) -> SchedulerStatus {
+        self.scheduler.status()
+    }
 }
 
 impl Drop for EngineHandle {
     fn drop(&mut self) {
+        self.scheduler.stop();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

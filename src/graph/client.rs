@@ -9,12 +9,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
 use tokio_util::sync::CancellationToken;
-use url::{Host, Url};
+use url::Url;
 
 use crate::graph::error::{ErrorKind, GraphError, Origin};
 use crate::graph::mapping::{self, Call, Context};
 use crate::graph::retry::{RetryPolicy, parse_retry_after};
 use crate::graph::token::TokenState;
+use crate::graph::urls::{base_url, host_of, join_segments, loggable};
 use crate::model::{Endpoints, Secret};
 
 /// The documented maximum `$top` for `/users`; also what we ask `/users/delta` for with
@@ -264,6 +265,7 @@ impl GraphClient {
                         wait_refused: None,
                     };
                     if !matches!(status, 429 | 503 | 504) {
+                        tracing::debug!(request = what, status, attempt, "answered");
                         return Ok(reply);
                     }
                     let asked = reply.retry_after();
@@ -368,7 +370,9 @@ impl GraphClient {
                     .header(ACCEPT, "application/json")
                     .header("client-request-id", client_request_id.as_str());
                 if let Some(n) = page_size {
-                    rb = rb.header("Prefer", format!("odata.maxpagesize={n}"));
+                    // return=minimal (documented for delta): a changed user carries only
+                    // the properties that changed; the sync merges them.
+                    rb = rb.header("Prefer", format!("odata.maxpagesize={n}, return=minimal"));
                 }
                 rb
             };
@@ -396,6 +400,13 @@ impl GraphClient {
             }
             return Err(retry_outcome(err, &reply, &self.inner.retry));
         }
+    }
+
+    /// Whether `url` points at this client's Graph base (same scheme, host, port and
+    /// path prefix): a saved deltaLink that does not (e.g. after the client's cloud was
+    /// changed) should be dropped in favour of a full sync.
+    pub fn owns_link(&self, url: &str) -> bool {
+        Url::parse(url).is_ok_and(|u| self.check_graph_url(&u).is_ok())
     }
 
     /// Refuse to send the bearer token anywhere but the configured Graph origin.
@@ -458,91 +469,6 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
-}
-
-/// `host/path` of a URL, for logs: no query (skip tokens are long and not useful).
-pub(crate) fn loggable(url: &Url) -> String {
-    let mut s = url.origin().ascii_serialization();
-    s.push_str(url.path());
-    s
-}
-
-fn host_of(base: &str) -> &str {
-    let rest = base.split_once("://").map(|(_, r)| r).unwrap_or(base);
-    rest.split('/').next().unwrap_or(rest)
-}
-
-/// Loopback: 127.0.0.0/8, ::1, `localhost`.
-pub fn is_loopback_host(host: &Host<&str>) -> bool {
-    match host {
-        Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => ip.is_loopback(),
-        Host::Domain(d) => {
-            let d = d.trim_end_matches('.');
-            d.eq_ignore_ascii_case("localhost")
-        }
-    }
-}
-
-/// Parse and check a base URL (authority or Graph).
-pub(crate) fn base_url(raw: &str, label: &str, strip_version: bool) -> Result<Url, GraphError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(GraphError::config(format!("The {label} is empty.")));
-    }
-    let mut url = Url::parse(trimmed).map_err(|e| {
-        GraphError::config(format!(
-            "The {label} '{trimmed}' is not a valid URL ({e}); expected e.g. https://…"
-        ))
-    })?;
-    match url.scheme() {
-        "https" | "http" => {}
-        other => {
-            return Err(GraphError::config(format!(
-                "The {label} '{trimmed}' uses '{other}:'; only https:// is supported."
-            )));
-        }
-    }
-    let Some(host) = url.host() else {
-        return Err(GraphError::config(format!(
-            "The {label} '{trimmed}' has no host name."
-        )));
-    };
-    if url.scheme() == "http" && !is_loopback_host(&host) {
-        return Err(GraphError::config(format!(
-            "The {label} '{trimmed}' uses plain http://, which is allowed only for loopback \
-             addresses (127.0.0.1, ::1, localhost) such as the demo tenant. Use https://."
-        )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(GraphError::config(format!(
-            "The {label} must not contain a user name or password."
-        )));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(GraphError::config(format!(
-            "The {label} '{trimmed}' must not contain '?' or '#' parts."
-        )));
-    }
-    let mut path = url.path().trim_end_matches('/').to_string();
-    if strip_version {
-        for suffix in ["/v1.0", "/beta"] {
-            if path.to_ascii_lowercase().ends_with(suffix) {
-                path.truncate(path.len() - suffix.len());
-            }
-        }
-    }
-    url.set_path(&path);
-    Ok(url)
-}
-
-fn join_segments(base: &Url, segments: &[&str]) -> Result<Url, GraphError> {
-    let mut url = base.clone();
-    url.path_segments_mut()
-        .map_err(|_| GraphError::config(format!("'{base}' cannot be used as a base URL.")))?
-        .pop_if_empty()
-        .extend(segments);
-    Ok(url)
 }
 
 #[cfg(test)]
@@ -619,56 +545,6 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_only_for_loopback() {
-        for ok in [
-            "http://127.0.0.1:8080",
-            "http://127.1.2.3",
-            "http://[::1]:9000",
-            "http://localhost:1234",
-            "http://LOCALHOST",
-        ] {
-            assert!(GraphClient::new(cfg(ok, ok)).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://login.microsoftonline.com",
-            "http://10.0.0.1",
-            "http://192.168.1.10:8080",
-            "http://localhost.evil.example",
-            "http://[::2]",
-        ] {
-            let e = GraphClient::new(cfg(bad, "https://graph.microsoft.com")).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Config, "{bad}");
-            assert!(e.to_string().contains("loopback"), "{e}");
-        }
-    }
-
-    #[test]
-    fn malformed_urls_are_rejected() {
-        for bad in [
-            "",
-            "login.microsoftonline.com",
-            "ftp://login.example",
-            "https://",
-            "https://user:pw@login.example",
-            "https://login.example?x=1",
-            "not a url",
-        ] {
-            let e = GraphClient::new(cfg(bad, "https://graph.microsoft.com")).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Config, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn graph_url_version_suffix_is_tolerated() {
-        let c = GraphClient::new(cfg(
-            "https://login.microsoftonline.com",
-            "https://graph.microsoft.com/v1.0/",
-        ))
-        .unwrap();
-        assert_eq!(c.scope(), "https://graph.microsoft.com/.default");
-    }
-
-    #[test]
     fn empty_fields_and_odd_tenants() {
         let mut c = cfg(
             "https://login.microsoftonline.com",
@@ -715,6 +591,9 @@ mod tests {
         .unwrap();
         let ok = Url::parse("https://graph.microsoft.com/v1.0/users/delta?$skiptoken=x").unwrap();
         assert!(client.check_graph_url(&ok).is_ok());
+        assert!(client.owns_link("https://graph.microsoft.com/v1.0/users/delta?$deltatoken=x"));
+        assert!(!client.owns_link("https://graph.microsoft.us/v1.0/users/delta?$deltatoken=x"));
+        assert!(!client.owns_link("garbage"));
         for bad in [
             "https://evil.example/v1.0/users/delta",
             "http://graph.microsoft.com/v1.0/users",

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use reqwest::header::ACCEPT;
 use tokio_util::sync::CancellationToken;
 
-use crate::graph::client::{GraphClient, loggable, retry_outcome};
+use crate::graph::client::{GraphClient, retry_outcome};
 use crate::graph::error::{ErrorKind, GraphError, Origin, excerpt, redact};
 use crate::graph::mapping;
+use crate::graph::urls::loggable;
 use crate::graph::wire::{TokenErrorBody, TokenResponse};
 use crate::model::Secret;
 

@@ -6,9 +6,10 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::graph::client::{GraphClient, loggable, retry_outcome};
+use crate::graph::client::{GraphClient, retry_outcome};
 use crate::graph::error::{ErrorKind, GraphError, Origin, excerpt};
 use crate::graph::mapping::{self, Call};
+use crate::graph::urls::loggable;
 use crate::graph::wire::{
     OpenIdConfiguration, OrganizationCollection, TokenErrorBody, UserPageWire, UserWire,
 };

@@ -201,6 +201,12 @@ impl Store {
         let current = self
             .client_by_key(key)?
             .ok_or_else(|| StoreError::ClientNotFound(key.to_string()))?;
+        // A saved deltaLink belongs to one tenant, application, cloud and SSO setting:
+        // when any of them changes, the next sync must be a full one.
+        let resync = update.tenant_id.as_ref().is_some_and(|t| *t != current.tenant_id)
+            || update.client_id.as_ref().is_some_and(|c| *c != current.client_id)
+            || update.cloud.as_ref().is_some_and(|c| *c != current.cloud)
+            || update.azure_sso.is_some_and(|s| s != current.azure_sso);
         let name = update.name.clone().unwrap_or(current.name);
         let cloud = update.cloud.clone().unwrap_or(current.cloud);
         let guard = update.guard.unwrap_or(current.guard);
@@ -227,6 +233,12 @@ impl Store {
                 ],
             )
             .map_err(|e| map_unique(e, &name))?;
+        if resync {
+            self.conn.execute(
+                "UPDATE sync_state SET delta_link = NULL WHERE client_key = ?1",
+                [key.to_string()],
+            )?;
+        }
         self.client_by_key(key)?
             .ok_or_else(|| StoreError::ClientNotFound(key.to_string()))
     }

@@ -5,6 +5,7 @@ mod clients;
 pub mod directory;
 pub mod jobs;
 mod migrations;
+pub mod schedules;
 pub mod sync_state;
 
 pub use clients::ClientUpdate;

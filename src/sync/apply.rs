@@ -45,6 +45,11 @@ pub fn apply_plan(
     end: &JobEnd,
 ) -> Result<()> {
     let now = crate::store::now_text();
+    // A first sync of a large tenant touches most pages of the table: a bigger page
+    // cache for this write keeps SQLite from spilling and re-reading them.
+    let _ = store
+        .conn()
+        .pragma_update(None, "cache_size", -8_192i64);
     let tx = store
         .conn_mut()
         .transaction()

@@ -72,7 +72,8 @@ pub struct PlanInput<'a> {
 }
 
 /// What a round changes. Apply `upserts` and `purges` in one transaction.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// The new full state of every added, changed, restored or soft-deleted user,
     /// sorted by id. Users whose row does not change are not here.
@@ -283,7 +284,14 @@ impl Planner<'_> {
             manager,
             ..
         } = user;
-        let keep = if self.full { None } else { old };
+        // A user back from the recycle bin arrives as a full object (Graph sends the
+        // whole user on restore), so like a full round nothing stored is carried over:
+        // not even a manager who may have been purged meanwhile.
+        let keep = if self.full || old.is_some_and(|o| o.deleted) {
+            None
+        } else {
+            old
+        };
         if let Some(old) = old
             && !old.deleted
             && merge::leaves_unchanged(&old.attributes, &fields, self.full)

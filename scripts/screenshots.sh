@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Runs the desktop app under Xvfb and saves a screenshot of every page to
+# docs/screenshots/. The data comes from the built-in demo tenant through the CLI: two
+# clients, a full and an incremental sync, a dry run, a plan blocked by the deletion
+# guard, and a schedule.
+#
+#   scripts/screenshots.sh            debug build (faster to build)
+#   PROFILE=release scripts/screenshots.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out="$root/docs/screenshots"
+profile=${PROFILE:-debug}
+
+pkgs=(xvfb xauth libgl1 libegl1 libgl1-mesa-dri libx11-6 libx11-xcb1 libxcursor1 libxrandr2
+      libxi6 libxkbcommon-x11-0 libfontconfig1 imagemagick xdotool curl fonts-wqy-zenhei)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "Installing: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+if [ "$profile" = release ]; then
+    cargo build --release --locked
+else
+    cargo build --locked
+fi
+bin="$root/target/$profile/usersync"
+# ImageMagick's own `import` (another `convert`/`import` may come first on the PATH).
+import=/usr/bin/import
+
+work=$(mktemp -d)
+export XDG_RUNTIME_DIR="$work/runtime"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export USERSYNC_DATA_DIR="$work/data"
+export USERSYNC_SECRET_STORE=file
+export RUST_LOG=error
+demo_pid=""
+cleanup() {
+    [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The demo tenant on a fixed port, so the saved clients keep working in every run below.
+port=${DEMO_PORT:-8471}
+"$bin" demo-tenant --json --users 1200 --bind "127.0.0.1:$port" > "$work/demo.json" 2> "$work/demo.log" &
+demo_pid=$!
+for _ in $(seq 100); do
+    [ -s "$work/demo.json" ] && break
+    sleep 0.1
+done
+creds=$(head -n1 "$work/demo.json")
+field() { printf '%s' "$creds" | sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/"; }
+tenant=$(field tenantId)
+client_id=$(field clientId)
+secret=$(field clientSecret)
+url=$(field authorityUrl)
+D="$url/_demo"
+
+add_client() {
+    printf '%s' "$secret" | "$bin" client add --name "$1" --tenant-id "$tenant" \
+        --client-id "$client_id" --secret-stdin --cloud custom --authority-url "$url" \
+        --graph-url "$url" --validate "${@:2}" >/dev/null 2>&1
+}
+add_client "Contoso (demo)"
+add_client "Fabrikam (demo)" --azure-sso
+"$bin" sync "Contoso (demo)" >/dev/null 2>&1
+"$bin" sync "Fabrikam (demo)" >/dev/null 2>&1
+
+# Change the organisation: new titles, a move to another manager, a new hire.
+ids=($(curl -s "$D/users" | grep -o '"id":"[^"]*"' | cut -d'"' -f4))
+for i in 3 5 8 13 21; do
+    curl -s -X PATCH "$D/users/${ids[$i]}" -H 'content-type: application/json' \
+        -d '{"jobTitle":"Senior Solutions Architect","officeLocation":"Building 42"}' >/dev/null
+done
+curl -s -X POST "$D/users/${ids[30]}/manager" -H 'content-type: application/json' \
+    -d "{\"managerId\":\"${ids[2]}\"}" >/dev/null
+curl -s -X POST "$D/users" -H 'content-type: application/json' \
+    -d "{\"displayName\":\"Ada Lovelace\",\"jobTitle\":\"Analyst\",\"department\":\"Research\",\"managerId\":\"${ids[2]}\"}" >/dev/null
+"$bin" sync "Contoso (demo)" >/dev/null 2>&1
+"$bin" sync "Contoso (demo)" --dry-run >/dev/null 2>&1 || true
+# A plan the deletion guard blocks (exit 3), on the second client.
+for id in "${ids[@]:100:300}"; do
+    curl -s -X DELETE "$D/users/$id" >/dev/null
+done
+"$bin" sync "Fabrikam (demo)" >/dev/null 2>&1 || true
+"$bin" schedule add --client "Contoso (demo)" --name "Nightly" --cron "0 2 * * 1-5" \
+    --timezone UTC >/dev/null 2>&1
+"$bin" schedule add --client "Fabrikam (demo)" --name "Every 4 hours" --cron "0 */4 * * *" \
+    --timezone Europe/Berlin >/dev/null 2>&1
+
+mkdir -p "$out"
+# shot PAGE FILE [xdotool steps...]: opens the app on PAGE, runs the steps (x,y clicks in
+# window coordinates, or "type:TEXT"), and saves the window.
+shot() {
+    local page=$1 file=$2
+    shift 2
+    USERSYNC_START_PAGE=$page xvfb-run -a -s "-screen 0 1280x820x24" bash -c '
+        bin=$1; file=$2; shift 2
+        "$bin" & app=$!
+        win=""
+        for _ in $(seq 100); do
+            win=$(xdotool search --name "^User Sync$" 2>/dev/null | head -n1) && [ -n "$win" ] && break
+            sleep 0.2
+        done
+        sleep 3
+        for step in "$@"; do
+            case "$step" in
+                type:*) xdotool type --window "$win" --delay 40 "${step#type:}" ;;
+                key:*) xdotool key --window "$win" "${step#key:}" ;;
+                wait:*) sleep "${step#wait:}" ;;
+                *) xdotool mousemove --window "$win" ${step/,/ } click 1 ;;
+            esac
+            sleep 0.7
+        done
+        xdotool mousemove --window "$win" 1199 779
+        sleep 1
+        /usr/bin/import -window "$win" "$file"
+        kill $app; wait $app 2>/dev/null || true
+    ' _ "$bin" "$out/$file" "$@"
+    echo "saved docs/screenshots/$file" >&2
+}
+
+# Window coordinates of the clicks below match the default window size (1200x780).
+shot information information.png
+# Load Saved Info > Contoso (demo), then Validate & Save.
+shot clients clients.png 457,82 wait:0.5 400,132 wait:1 ${VALIDATE_AT:-300,430} wait:3
+# A slow tenant for a moment, so the progress shows; then Sync now.
+curl -s -X POST "$D/faults" -H 'content-type: application/json' -d '{"latencyMs":1500}' >/dev/null
+shot sync sync-now.png 233,152 wait:2.5
+curl -s -X POST "$D/faults" -H 'content-type: application/json' -d '{"latencyMs":0}' >/dev/null
+shot schedules schedules.png
+shot jobs job-history.png
+shot directory directory.png
+# Hierarchy, then open the top of the tree and one level below it.
+shot directory directory-tree.png 587,82 wait:1 ${TREE_STEPS:-207,176 wait:1 227,204}
+ls -la "$out"
