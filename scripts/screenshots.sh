@@ -44,52 +44,59 @@ export USERSYNC_SECRET_STORE=file
 export RUST_LOG=error
 demo_pid=""
 cleanup() {
-    [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
+    for pid in $demo_pid; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-# The demo tenant on a fixed port, so the saved clients keep working in every run below.
-port=${DEMO_PORT:-8471}
-"$bin" demo-tenant --json --users 1200 --bind "127.0.0.1:$port" > "$work/demo.json" 2> "$work/demo.log" &
-demo_pid=$!
-for _ in $(seq 100); do
-    [ -s "$work/demo.json" ] && break
-    sleep 0.1
-done
-creds=$(head -n1 "$work/demo.json")
-field() { printf '%s' "$creds" | sed -E "s/.*\"$1\":\"([^\"]*)\".*/\1/"; }
-tenant=$(field tenantId)
-client_id=$(field clientId)
-secret=$(field clientSecret)
-url=$(field authorityUrl)
-D="$url/_demo"
-
-add_client() {
-    printf '%s' "$secret" | "$bin" client add --name "$1" --tenant-id "$tenant" \
-        --client-id "$client_id" --secret-stdin --cloud custom --authority-url "$url" \
-        --graph-url "$url" --validate "${@:2}" >/dev/null 2>&1
+# Two demo tenants on fixed ports, so the saved clients keep working in every run below.
+start_demo() { # PORT USERS SEED FILE
+    "$bin" demo-tenant --json --users "$2" --seed "$3" --bind "127.0.0.1:$1" > "$4" 2>/dev/null &
+    demo_pid="$demo_pid $!"
+    for _ in $(seq 100); do
+        [ -s "$4" ] && break
+        sleep 0.1
+    done
 }
-add_client "Contoso (demo)"
-add_client "Fabrikam (demo)" --azure-sso
+port_a=${DEMO_PORT:-8471}
+port_b=$((port_a + 1))
+start_demo "$port_a" 1200 42 "$work/a.json"
+start_demo "$port_b" 800 7 "$work/b.json"
+field() { sed -E "s/.*\"$2\":\"([^\"]*)\".*/\1/" "$1" | head -n1; }
+
+add_client() { # NAME CREDS-FILE [flags]
+    local file=$2 url
+    url=$(field "$file" authorityUrl)
+    field "$file" clientSecret | "$bin" client add --name "$1" \
+        --tenant-id "$(field "$file" tenantId)" --client-id "$(field "$file" clientId)" \
+        --secret-stdin --cloud custom --authority-url "$url" --graph-url "$url" --validate \
+        "${@:3}" >/dev/null 2>&1
+}
+add_client "Contoso (demo)" "$work/a.json"
+add_client "Fabrikam (demo)" "$work/b.json" --azure-sso
 "$bin" sync "Contoso (demo)" >/dev/null 2>&1
 "$bin" sync "Fabrikam (demo)" >/dev/null 2>&1
 
-# Change the organisation: new titles, a move to another manager, a new hire.
-ids=($(curl -s "$D/users" | grep -o '"id":"[^"]*"' | cut -d'"' -f4))
+# Change Contoso's organisation: new titles, a move to another manager, a new hire.
+A="$(field "$work/a.json" authorityUrl)/_demo"
+B="$(field "$work/b.json" authorityUrl)/_demo"
+ids=($(curl -s "$A/users" | grep -o '"id":"[^"]*"' | cut -d'"' -f4))
 for i in 3 5 8 13 21; do
-    curl -s -X PATCH "$D/users/${ids[$i]}" -H 'content-type: application/json' \
+    curl -s -X PATCH "$A/users/${ids[$i]}" -H 'content-type: application/json' \
         -d '{"jobTitle":"Senior Solutions Architect","officeLocation":"Building 42"}' >/dev/null
 done
-curl -s -X POST "$D/users/${ids[30]}/manager" -H 'content-type: application/json' \
+curl -s -X POST "$A/users/${ids[30]}/manager" -H 'content-type: application/json' \
     -d "{\"managerId\":\"${ids[2]}\"}" >/dev/null
-curl -s -X POST "$D/users" -H 'content-type: application/json' \
+curl -s -X POST "$A/users" -H 'content-type: application/json' \
     -d "{\"displayName\":\"Ada Lovelace\",\"jobTitle\":\"Analyst\",\"department\":\"Research\",\"managerId\":\"${ids[2]}\"}" >/dev/null
 "$bin" sync "Contoso (demo)" >/dev/null 2>&1
 "$bin" sync "Contoso (demo)" --dry-run >/dev/null 2>&1 || true
-# A plan the deletion guard blocks (exit 3), on the second client.
-for id in "${ids[@]:100:300}"; do
-    curl -s -X DELETE "$D/users/$id" >/dev/null
+# Fabrikam loses a quarter of its users: the deletion guard blocks the plan (exit 3).
+ids_b=($(curl -s "$B/users" | grep -o '"id":"[^"]*"' | cut -d'"' -f4))
+for id in "${ids_b[@]:100:200}"; do
+    curl -s -X DELETE "$B/users/$id" >/dev/null
 done
 "$bin" sync "Fabrikam (demo)" >/dev/null 2>&1 || true
 "$bin" schedule add --client "Contoso (demo)" --name "Nightly" --cron "0 2 * * 1-5" \
@@ -132,14 +139,17 @@ shot() {
 # Window coordinates of the clicks below match the default window size (1200x780).
 shot information information.png
 # Load Saved Info > Contoso (demo), then Validate & Save.
-shot clients clients.png 457,82 wait:0.5 400,132 wait:1 ${VALIDATE_AT:-300,430} wait:3
-# A slow tenant for a moment, so the progress shows; then Sync now.
-curl -s -X POST "$D/faults" -H 'content-type: application/json' -d '{"latencyMs":1500}' >/dev/null
-shot sync sync-now.png 233,152 wait:2.5
-curl -s -X POST "$D/faults" -H 'content-type: application/json' -d '{"latencyMs":0}' >/dev/null
+shot clients clients.png 457,82 wait:0.5 400,132 wait:1 300,500 wait:3
 shot schedules schedules.png
-shot jobs job-history.png
+# A wrong hour: the field is named and highlighted, Save is refused.
+shot schedules schedules-invalid.png 500,150 key:ctrl+a "type:0 25 * * 1-5" 240,160 wait:0.5
+# Job History: pick the incremental sync that changed titles and a manager.
+shot jobs job-history.png ${JOB_STEPS:-600,118 wait:0.7}
 shot directory directory.png
 # Hierarchy, then open the top of the tree and one level below it.
-shot directory directory-tree.png 587,82 wait:1 ${TREE_STEPS:-207,176 wait:1 227,204}
+shot directory directory-tree.png 587,82 wait:1 207,137 wait:1 227,167 wait:1 227,197
+# A slow tenant for a moment, so the progress shows; then Full resync and Sync now.
+curl -s -X POST "$A/faults" -H 'content-type: application/json' -d '{"latencyMs":3000}' >/dev/null
+shot sync sync-now.png 337,116 233,152 wait:1.5
+curl -s -X POST "$A/faults" -H 'content-type: application/json' -d '{"latencyMs":0}' >/dev/null
 ls -la "$out"

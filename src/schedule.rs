@@ -25,7 +25,7 @@ pub use error::{CronError, CronField};
 pub use parse::CronExpr;
 pub use zone::{TimeZoneError, machine_time_zone, parse_time_zone};
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -100,10 +100,6 @@ pub fn fire_time_text(t: DateTime<Utc>) -> String {
 fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     t.with_nanosecond(0).unwrap_or(t)
 }
-
-/// How far around an instant a zone transition changes the search (no zone moves its
-/// clock by more than this).
-const TRANSITION_WINDOW: i64 = 3 * 3600;
 
 impl Schedule {
     pub fn new(expr: CronExpr, tz: Tz) -> Schedule {
@@ -190,11 +186,16 @@ impl Schedule {
         }
     }
 
-    fn near_transition(&self, t: DateTime<Utc>) -> bool {
-        let offset = |t: DateTime<Utc>| self.tz.offset_from_utc_datetime(&t.naive_utc()).fix();
-        let here = offset(t);
-        let window = Duration::seconds(TRANSITION_WINDOW);
-        offset(t - window) != here || offset(t + window) != here
+    /// When `t` is in the second pass of a repeated hour, how far the clock went back:
+    /// wall clock times up to that much after `t`'s own ran (first pass) before `t`.
+    fn second_pass_shift(&self, t: DateTime<Utc>) -> Option<Duration> {
+        let local = t.with_timezone(&self.tz).naive_local();
+        match self.tz.from_local_datetime(&local) {
+            LocalResult::Ambiguous(first, second) if second.with_timezone(&Utc) == t => {
+                Some(second.with_timezone(&Utc) - first.with_timezone(&Utc))
+            }
+            _ => None,
+        }
     }
 
     /// The first fire time strictly after `t`.
@@ -216,12 +217,11 @@ impl Schedule {
     pub fn latest_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let t = whole_seconds(t);
         let local = t.with_timezone(&self.tz).naive_local();
-        // Near a transition, wall clock times after `local` may map to instants before `t`
-        // (the first pass of a repeated hour), so start the backward search later.
-        let mut cursor = if self.near_transition(t) {
-            local + Duration::seconds(TRANSITION_WINDOW)
-        } else {
-            local
+        // In the second pass of a repeated hour, wall clock times after `local` ran in the
+        // first pass, before `t`: start the backward search that much later.
+        let mut cursor = match self.second_pass_shift(t) {
+            Some(shift) => local + shift,
+            None => local,
         };
         let mut inclusive = true;
         for _ in 0..20_000 {

@@ -296,6 +296,15 @@ fn dst_overlap_a_repeated_local_time_runs_once() {
         s.latest_at_or_before(t("2025-11-02T07:00:00Z")),
         Some(t("2025-11-02T07:00:00Z"))
     );
+    // The scheduler's decision in the repeated hour: nothing is due until 02:00 EST.
+    let grace = Duration::from_secs(30);
+    let ran = t("2025-11-02T05:30:00Z"); // 01:30 EDT
+    assert_eq!(s.due(ran, t("2025-11-02T06:45:00Z"), grace), None);
+    let due = s.due(ran, t("2025-11-02T07:00:05Z"), grace).expect("due");
+    assert_eq!(
+        (due.fire_time, due.catch_up),
+        (t("2025-11-02T07:00:00Z"), false)
+    );
     // Berlin, 26 October 2025: 03:00 CEST goes back to 02:00 CET.
     assert_eq!(
         local_runs("0 2 * * *", "Europe/Berlin", "2025-10-25T12:00:00Z", 2),

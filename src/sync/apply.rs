@@ -45,11 +45,6 @@ pub fn apply_plan(
     end: &JobEnd,
 ) -> Result<()> {
     let now = crate::store::now_text();
-    // A first sync of a large tenant touches most pages of the table: a bigger page
-    // cache for this write keeps SQLite from spilling and re-reading them.
-    let _ = store
-        .conn()
-        .pragma_update(None, "cache_size", -8_192i64);
     let tx = store
         .conn_mut()
         .transaction()
@@ -60,12 +55,16 @@ pub fn apply_plan(
     }
     // Added users' values are in the directory itself; listing every field of every
     // new user would make a first sync of a large tenant write its directory twice.
-    let mut fields_json = Vec::with_capacity(plan.changes.len());
+    let mut fields_json: Vec<std::borrow::Cow<'static, str>> =
+        Vec::with_capacity(plan.changes.len());
     for change in &plan.changes {
-        let json = if change.kind == ChangeKind::Added {
-            "[]".to_string()
+        let json = if change.kind == ChangeKind::Added || change.fields.is_empty() {
+            std::borrow::Cow::Borrowed("[]")
         } else {
-            serde_json::to_string(&change.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?
+            std::borrow::Cow::Owned(
+                serde_json::to_string(&change.fields)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )
         };
         fields_json.push(json);
     }
@@ -79,7 +78,7 @@ pub fn apply_plan(
                 user_id: &c.user_id,
                 label: &c.label,
                 kind: c.kind.as_str(),
-                fields_json: json,
+                fields_json: json.as_ref(),
             }),
     )?;
     finish_job(&tx, job, end)?;
