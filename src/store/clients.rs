@@ -203,8 +203,14 @@ impl Store {
             .ok_or_else(|| StoreError::ClientNotFound(key.to_string()))?;
         // A saved deltaLink belongs to one tenant, application, cloud and SSO setting:
         // when any of them changes, the next sync must be a full one.
-        let resync = update.tenant_id.as_ref().is_some_and(|t| *t != current.tenant_id)
-            || update.client_id.as_ref().is_some_and(|c| *c != current.client_id)
+        let resync = update
+            .tenant_id
+            .as_ref()
+            .is_some_and(|t| *t != current.tenant_id)
+            || update
+                .client_id
+                .as_ref()
+                .is_some_and(|c| *c != current.client_id)
             || update.cloud.as_ref().is_some_and(|c| *c != current.cloud)
             || update.azure_sso.is_some_and(|s| s != current.azure_sso);
         let name = update.name.clone().unwrap_or(current.name);
