@@ -1266,7 +1266,12 @@ mod tests {
             Case {
                 name: "a restored user comes back with what changed meanwhile",
                 existing: vec![user("ceo", "Chris"), in_recycle_bin(user("eng", "Erik"))],
-                fetched: vec![present("eng", |f| f.job_title = v("Staff Engineer"))],
+                // Graph sends a restored user as the whole object.
+                fetched: vec![{
+                    let mut back = user("eng", "Erik");
+                    back.attributes.job_title = Some("Staff Engineer".into());
+                    full_entry(&back)
+                }],
                 changes: &[("eng", Restored)],
                 counts: PlanCounts {
                     restored: 1,
@@ -1293,7 +1298,7 @@ mod tests {
             Case {
                 name: "a restore without other changes counts as restored only",
                 existing: vec![in_recycle_bin(user("eng", "Erik"))],
-                fetched: vec![present("eng", |_| {})],
+                fetched: vec![full_entry(&user("eng", "Erik"))],
                 changes: &[("eng", Restored)],
                 counts: PlanCounts {
                     restored: 1,
@@ -1306,7 +1311,7 @@ mod tests {
             Case {
                 name: "soft delete then restore in two rounds gives back the same row",
                 existing: vec![in_recycle_bin(reports_to(user("eng", "Erik"), "vp"))],
-                fetched: vec![present("eng", |_| {})],
+                fetched: vec![full_entry(&reports_to(user("eng", "Erik"), "vp"))],
                 changes: &[("eng", Restored)],
                 counts: PlanCounts {
                     restored: 1,
