@@ -142,7 +142,11 @@ fn main() {
             std::thread::sleep(Duration::from_millis(1));
         }
         let app = harness.state();
-        if let Some(p) = app.shared().running.values().find_map(|r| r.progress.as_ref())
+        if let Some(p) = app
+            .shared()
+            .running
+            .values()
+            .find_map(|r| r.progress.as_ref())
             && p.users != last_users
         {
             last_users = p.users;
@@ -151,7 +155,10 @@ fn main() {
         if app.shared().outcomes.contains_key(&client.key) {
             break;
         }
-        assert!(sync_started.elapsed() < Duration::from_secs(900), "the sync did not end");
+        assert!(
+            sync_started.elapsed() < Duration::from_secs(900),
+            "the sync did not end"
+        );
     }
     let sync_secs = sync_started.elapsed().as_secs_f64();
     let outcome = harness.state().shared().outcomes[&client.key].clone();
@@ -165,17 +172,13 @@ fn main() {
         .get_by_role_and_label(egui::accesskit::Role::Button, Page::Directory.label())
         .click();
     let load_started = Instant::now();
-    while harness
-        .state()
-        .pages()
-        .directory
-        .rows()
-        .len()
-        < users
-    {
+    while harness.state().pages().directory.rows().len() < users {
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
-        assert!(load_started.elapsed() < Duration::from_secs(300), "directory load");
+        assert!(
+            load_started.elapsed() < Duration::from_secs(300),
+            "directory load"
+        );
     }
     let load_secs = load_started.elapsed().as_secs_f64();
     harness.run_steps(3);
@@ -187,6 +190,7 @@ fn main() {
             delta: egui::vec2(0.0, if i % 100 < 80 { -8.0 } else { 30.0 }),
             phase: egui::TouchPhase::Move,
             modifiers: egui::Modifiers::NONE,
+            source: egui::MouseWheelSource::Wheel,
         });
         scrolling.push(frame(&mut harness));
     }
@@ -232,7 +236,10 @@ fn main() {
             format!("Sync Now while syncing {users} users, a frame every 16 ms"),
             stats(forced),
         ),
-        (format!("Directory table, {users} users, scrolling"), stats(scrolling)),
+        (
+            format!("Directory table, {users} users, scrolling"),
+            stats(scrolling),
+        ),
         (format!("Directory hierarchy, {users} users"), stats(tree)),
     ];
     println!("| Scenario | Frames | Median | p99 | Max |");

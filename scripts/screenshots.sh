@@ -105,8 +105,8 @@ done
     --timezone Europe/Berlin >/dev/null 2>&1
 
 mkdir -p "$out"
-# shot PAGE FILE [xdotool steps...]: opens the app on PAGE, runs the steps (x,y clicks in
-# window coordinates, or "type:TEXT"), and saves the window.
+# shot PAGE FILE [steps...]: opens the app on PAGE, runs the steps (x,y clicks in window
+# coordinates, "type:TEXT", "key:KEYS", "wait:SECONDS", "scroll:CLICKS"), saves the window.
 shot() {
     local page=$1 file=$2
     shift 2
@@ -121,9 +121,10 @@ shot() {
         sleep 3
         for step in "$@"; do
             case "$step" in
-                type:*) xdotool type --window "$win" --delay 40 "${step#type:}" ;;
-                key:*) xdotool key --window "$win" "${step#key:}" ;;
+                type:*) xdotool windowfocus "$win"; xdotool type --delay 40 "${step#type:}" ;;
+                key:*) xdotool windowfocus "$win"; xdotool key "${step#key:}" ;;
                 wait:*) sleep "${step#wait:}" ;;
+                scroll:*) xdotool mousemove --window "$win" 700 500 click --repeat "${step#scroll:}" --delay 60 5 ;;
                 *) xdotool mousemove --window "$win" ${step/,/ } click 1 ;;
             esac
             sleep 0.7
@@ -142,9 +143,9 @@ shot information information.png
 shot clients clients.png 457,82 wait:0.5 400,132 wait:1 300,500 wait:3
 shot schedules schedules.png
 # A wrong hour: the field is named and highlighted, Save is refused.
-shot schedules schedules-invalid.png 500,150 key:ctrl+a "type:0 25 * * 1-5" 240,160 wait:0.5
+shot schedules schedules-invalid.png 500,150 key:ctrl+a "type:0 25 * * 1-5" 246,339 wait:0.5
 # Job History: pick the incremental sync that changed titles and a manager.
-shot jobs job-history.png ${JOB_STEPS:-600,118 wait:0.7}
+shot jobs job-history.png 600,118 wait:0.5 400,209 wait:1.5 scroll:3
 shot directory directory.png
 # Hierarchy, then open the top of the tree and one level below it.
 shot directory directory-tree.png 587,82 wait:1 207,137 wait:1 227,167 wait:1 227,197

@@ -96,6 +96,7 @@ impl App {
             running: Default::default(),
             starting: HashMap::new(),
             outcomes: HashMap::new(),
+            outcome_times: HashMap::new(),
             refusals: HashMap::new(),
             data_version: 1,
             clients_version: 1,
@@ -219,6 +220,8 @@ impl App {
                     outcome.job,
                     theme::job_status_text(outcome.status).to_lowercase()
                 ));
+                let now = shared.now();
+                shared.outcome_times.insert(outcome.client, now);
                 shared.outcomes.insert(outcome.client, outcome);
                 shared.data_version += 1;
             }
@@ -321,11 +324,12 @@ impl App {
                     }
                 }
                 Command::AddDemoClient => self.start_demo(),
-                Command::Clients(action) => {
-                    self.pages
-                        .clients
-                        .run(action, &mut self.shared, &self.tasks, &mut self.commands)
-                }
+                Command::Clients(action) => self.pages.clients.run(
+                    action,
+                    &mut self.shared,
+                    &self.tasks,
+                    &mut self.commands,
+                ),
                 Command::Jobs(action) => self.pages.jobs.run(action, &self.tasks),
                 Command::Directory(action) => self.pages.directory.run(action, &self.tasks),
                 Command::Schedules(action) => {
@@ -440,7 +444,8 @@ impl eframe::App for App {
         self.shortcuts(ui);
         egui::Panel::bottom("status_bar")
             .frame(
-                egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 4)),
+                egui::Frame::side_top_panel(ui.style())
+                    .inner_margin(egui::Margin::symmetric(10, 4)),
             )
             .show(ui, |ui| {
                 status_bar::ui(ui, &self.shared, &mut self.commands);

@@ -94,6 +94,8 @@ pub struct Shared {
     pub starting: HashMap<ClientKey, SyncRequest>,
     /// The last job that finished per client while the app was open.
     pub outcomes: HashMap<ClientKey, JobOutcome>,
+    /// When each of those finished (by the app's clock).
+    pub outcome_times: HashMap<ClientKey, DateTime<Utc>>,
     /// The last refusal per client ("already running", inactive, ...).
     pub refusals: HashMap<ClientKey, String>,
     /// Bumped whenever stored jobs or directories may have changed.

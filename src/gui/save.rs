@@ -58,11 +58,36 @@ pub fn export(
     }
 }
 
+/// What to tell the admin when an export ended.
+pub fn result_message(result: Outcome<Option<PathBuf>>) -> Option<(super::theme::Tone, String)> {
+    use super::theme::Tone;
+    Some(match result {
+        Ok(Some(path)) => (Tone::Ok, format!("Exported to {}", path.display())),
+        Ok(None) if cfg!(target_os = "linux") => (
+            Tone::Neutral,
+            "No file chosen; nothing was exported. (No dialog appeared? The file chooser \
+             needs xdg-desktop-portal or zenity.)"
+                .to_string(),
+        ),
+        Ok(None) => (
+            Tone::Neutral,
+            "No file chosen; nothing was exported.".to_string(),
+        ),
+        Err(e) => (Tone::Error, format!("Export failed: {e}")),
+    })
+}
+
 /// A file-name-safe version of a client name.
 pub fn file_stem(name: &str) -> String {
     let stem: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let stem = stem.trim_matches('_');
     if stem.is_empty() {

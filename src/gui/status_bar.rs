@@ -2,11 +2,11 @@
 
 use egui::{RichText, Ui};
 
+use super::app_state::Page;
 use super::command::{Command, Commands};
 use super::data::{SchedulerState, Shared};
 use super::theme::Tone;
 use super::widgets;
-use super::app_state::Page;
 
 pub fn ui(ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
     ui.horizontal(|ui| {
@@ -44,19 +44,23 @@ pub fn ui(ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
         ui.separator();
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let dir = shared.data_dir.display().to_string();
-            ui.label(
-                RichText::new(format!("Data: {dir}")).color(ui.visuals().weak_text_color()),
-            )
-            .on_hover_text(format!(
-                "Database and settings live in {dir}; secrets in the {}",
-                shared.secret_store
-            ));
+            ui.label(RichText::new(format!("Data: {dir}")).color(ui.visuals().weak_text_color()))
+                .on_hover_text(format!(
+                    "Database and settings live in {dir}; secrets in the {}",
+                    shared.secret_store
+                ));
             if let Some(notice) = &shared.notice {
                 ui.separator();
-                let tone = if notice.error { Tone::Error } else { Tone::Neutral };
+                let tone = if notice.error {
+                    Tone::Error
+                } else {
+                    Tone::Neutral
+                };
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                    ui.add(egui::Label::new(widgets::toned(ui, tone, notice.text.clone())).truncate())
-                        .on_hover_text(notice.text.as_str());
+                    ui.add(
+                        egui::Label::new(widgets::toned(ui, tone, notice.text.clone())).truncate(),
+                    )
+                    .on_hover_text(notice.text.as_str());
                 });
             }
         });
@@ -86,7 +90,11 @@ fn scheduler_ui(ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
                 tip.push_str(&format!(" Problem: {p}"));
             }
             (
-                if problem.is_some() { Tone::Warn } else { Tone::Ok },
+                if problem.is_some() {
+                    Tone::Warn
+                } else {
+                    Tone::Ok
+                },
                 format!(
                     "Scheduler on ({active_schedules} active schedule{})",
                     if *active_schedules == 1 { "" } else { "s" }

@@ -7,10 +7,42 @@ use egui::{Response, RichText, Sense, Ui, Vec2};
 
 use super::theme::{self, Tone};
 
-/// A form row in a two-column `Grid`: the label (with the tooltip) in the first cell, the
-/// widget in the second, and its inline message in a row of its own under the widget (so
-/// the label stays level with the field). The widget is named by the label for AccessKit
-/// and carries the same tooltip.
+/// Width of the label column of forms.
+pub const LABEL_WIDTH: f32 = 140.0;
+
+/// A form row: the label (with the tooltip) in a fixed-width column, level with the first
+/// line of `add`'s content. Rows are plain horizontal layouts, not a `Grid`: a message
+/// appearing under a field never re-lays out the form (which would drop keyboard focus).
+pub fn row<R>(
+    ui: &mut Ui,
+    label: &str,
+    tooltip: &str,
+    add: impl FnOnce(&mut Ui, &Response) -> R,
+) -> R {
+    let inner = ui
+        .horizontal_top(|ui| {
+            let height = ui.spacing().interact_size.y;
+            let label_response = ui
+                .allocate_ui_with_layout(
+                    egui::vec2(LABEL_WIDTH, height),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.set_min_size(egui::vec2(LABEL_WIDTH, height));
+                        ui.label(label)
+                    },
+                )
+                .inner
+                .on_hover_text(tooltip)
+                .on_hover_cursor(egui::CursorIcon::Help);
+            ui.vertical(|ui| add(ui, &label_response)).inner
+        })
+        .inner;
+    ui.add_space(4.0);
+    inner
+}
+
+/// A form row with one widget, named by the label for AccessKit and carrying the same
+/// tooltip, and its inline message (error, warning or note) under it.
 pub fn form_row(
     ui: &mut Ui,
     label: &str,
@@ -18,27 +50,22 @@ pub fn form_row(
     message: Option<(Tone, &str)>,
     add: impl FnOnce(&mut Ui) -> Response,
 ) -> Response {
-    let label_response = ui
-        .label(label)
-        .on_hover_text(tooltip)
-        .on_hover_cursor(egui::CursorIcon::Help);
-    let response = add(ui).labelled_by(label_response.id).on_hover_text(tooltip);
-    ui.end_row();
-    if let Some((tone, text)) = message {
-        ui.label("");
-        ui.scope(|ui| {
-            ui.set_max_width(440.0);
-            inline_message(ui, tone, text);
-        });
-        ui.end_row();
-    }
-    response
+    row(ui, label, tooltip, |ui, label_response| {
+        let response = add(ui).labelled_by(label_response.id).on_hover_text(tooltip);
+        if let Some((tone, text)) = message {
+            ui.scope(|ui| {
+                ui.set_max_width(460.0);
+                inline_message(ui, tone, text);
+            });
+        }
+        response
+    })
 }
 
 /// A short message under a field (an error, a warning or a note).
 pub fn inline_message(ui: &mut Ui, tone: Tone, text: &str) {
     let color = theme::color(ui.visuals(), tone);
-    ui.add(egui::Label::new(RichText::new(text).color(color).small()).wrap());
+    ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
 }
 
 /// A framed, tinted box with a message; returns what `add` returns.
@@ -143,7 +170,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -181,7 +208,12 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (t - now).num_seconds();
     let (future, secs) = (secs > 0, secs.unsigned_abs());
     let amount = if secs < 60 {
-        return if future { "in under a minute" } else { "just now" }.to_string();
+        return if future {
+            "in under a minute"
+        } else {
+            "just now"
+        }
+        .to_string();
     } else if secs < 3600 {
         format!("{} min", secs / 60)
     } else if secs < 86_400 {

@@ -17,6 +17,14 @@ fn validate_and_save_adds_a_client() {
     gui.type_into("Tenant Id", demo.tenant.tenant_id());
     gui.type_into("Client Id", demo.tenant.client_id());
     gui.type_into("Secret", demo.tenant.client_secret());
+    // Masked, for screen readers too; Show reveals it.
+    let masked = gui
+        .harness
+        .get_by_role_and_label(Role::PasswordInput, "Secret");
+    assert_ne!(masked.value().as_deref(), Some(demo.tenant.client_secret()));
+    gui.click("Show secret");
+    assert_eq!(gui.value_of("Secret"), demo.tenant.client_secret());
+    gui.click("Hide secret");
     gui.choose("Cloud", "Custom endpoints");
     gui.type_into("Authority URL", &demo.tenant.authority_url());
     gui.type_into("Graph URL", &demo.tenant.graph_url());
@@ -69,7 +77,10 @@ fn wrong_secret_shows_aadsts7000215_and_saves_nothing() {
     gui.wait_for_text("Nothing was saved");
     gui.settle();
     assert!(gui.has_label("AADSTS7000215"), "the AADSTS code is shown");
-    assert!(gui.has_label("Copy correlation id"), "the correlation id can be copied");
+    assert!(
+        gui.has_label("Copy correlation id"),
+        "the correlation id can be copied"
+    );
     assert!(gui.has_label("Failed"));
     assert!(gui.store().list_clients().expect("clients").is_empty());
     assert!(
@@ -84,6 +95,23 @@ fn wrong_secret_shows_aadsts7000215_and_saves_nothing() {
 fn inline_messages_follow_typing_and_save_is_refused() {
     let mut gui = Gui::start();
     gui.go(Page::Clients);
+    // Tab follows the form.
+    gui.harness.get_by_label("Name").focus();
+    gui.harness.step();
+    gui.harness.step();
+    assert!(gui.harness.get_by_label("Name").is_focused(), "focus lands on Name");
+    gui.harness.key_press(egui::Key::Tab);
+    gui.harness.step();
+    gui.harness.step();
+    let focused: Vec<String> = gui
+        .harness
+        .query_all_by(|n| n.is_focused())
+        .map(|n| crate::support::text_of(&n))
+        .collect();
+    assert!(
+        gui.harness.get_by_label("Tenant Id").is_focused(),
+        "{focused:?}"
+    );
     gui.type_into("Tenant Id", "not a tenant");
     assert!(gui.has_text("expected a GUID such as"));
     gui.set_text("Tenant Id", "72f988bf-86f1-41af-91ab-2d7cd011db47");

@@ -9,7 +9,10 @@ use usersync::model::JobStatus;
 
 use crate::support::{Demo, Gui, Options, save_demo_client};
 
-fn sync_and_wait(gui: &mut Gui, client: usersync::model::ClientKey) -> usersync::engine::JobOutcome {
+fn sync_and_wait(
+    gui: &mut Gui,
+    client: usersync::model::ClientKey,
+) -> usersync::engine::JobOutcome {
     let before = gui.app().shared().outcomes.get(&client).map(|o| o.job);
     gui.go(Page::SyncNow);
     gui.click("Sync now");
@@ -79,7 +82,17 @@ fn selecting_a_job_shows_its_changes_and_exports_them() {
             .is_some_and(|d| d.detail.summary.id == first.job)
     });
     gui.settle();
-    assert_eq!(gui.app().pages().jobs.detail().expect("detail").detail.changes.len(), 80);
+    assert_eq!(
+        gui.app()
+            .pages()
+            .jobs
+            .detail()
+            .expect("detail")
+            .detail
+            .changes
+            .len(),
+        80
+    );
 
     // Export as CSV and JSON (the save dialog is a folder in tests).
     gui.click("Export CSV");
@@ -88,8 +101,9 @@ fn selecting_a_job_shows_its_changes_and_exports_them() {
     gui.click("Export JSON");
     gui.settle();
     let exports = gui.data_dir().join("exports");
-    let csv = std::fs::read_to_string(exports.join(format!("usersync-job-{}-History.csv", first.job)))
-        .expect("csv written");
+    let csv =
+        std::fs::read_to_string(exports.join(format!("usersync-job-{}-History.csv", first.job)))
+            .expect("csv written");
     assert!(csv.starts_with("jobId,userId,user,change,field,before,after\r\n"));
     assert!(csv.lines().any(|l| l.contains(",added,")));
     let json: serde_json::Value = serde_json::from_str(
@@ -98,9 +112,11 @@ fn selecting_a_job_shows_its_changes_and_exports_them() {
     )
     .expect("json");
     assert_eq!(json["counts"]["added"], 80);
-    assert!(!std::fs::read_to_string(exports.join(format!("usersync-job-{}-History.json", first.job)))
-        .expect("json")
-        .contains(demo.tenant.client_secret()));
+    assert!(
+        !std::fs::read_to_string(exports.join(format!("usersync-job-{}-History.json", first.job)))
+            .expect("json")
+            .contains(demo.tenant.client_secret())
+    );
 
     // Filter by status: nothing failed.
     gui.choose("Status", "Failed");
@@ -110,7 +126,14 @@ fn selecting_a_job_shows_its_changes_and_exports_them() {
     gui.choose("Status", "Succeeded");
     gui.settle();
     assert_eq!(gui.app().pages().jobs.list().len(), 2);
-    assert!(gui.app().pages().jobs.list().iter().all(|j| j.status == JobStatus::Succeeded));
+    assert!(
+        gui.app()
+            .pages()
+            .jobs
+            .list()
+            .iter()
+            .all(|j| j.status == JobStatus::Succeeded)
+    );
 }
 
 #[test]

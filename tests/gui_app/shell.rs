@@ -86,7 +86,9 @@ fn every_page_is_accessible_and_an_idle_window_does_not_repaint() {
     let mut gui = Gui::in_dir(dir, Options::default());
     gui.go(Page::SyncNow);
     gui.click("Sync now");
-    gui.wait("the sync", |app| app.shared().outcomes.contains_key(&client.key));
+    gui.wait("the sync", |app| {
+        app.shared().outcomes.contains_key(&client.key)
+    });
     for page in Page::ALL {
         gui.go(page);
         gui.settle();
@@ -94,7 +96,11 @@ fn every_page_is_accessible_and_an_idle_window_does_not_repaint() {
         // has an AccessKit name.
         gui.harness.run();
         let delay = gui.harness.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
-        assert_eq!(delay, Duration::MAX, "{page:?} asks for a repaint while idle");
+        assert_eq!(
+            delay,
+            Duration::MAX,
+            "{page:?} asks for a repaint while idle"
+        );
     }
     // Every page has its controls in the tree with names.
     gui.go(Page::Directory);

@@ -33,7 +33,10 @@ impl Demo {
             .build()
             .expect("demo runtime");
         let tenant = rt
-            .block_on(DemoTenant::start("127.0.0.1:0".parse().expect("addr"), config))
+            .block_on(DemoTenant::start(
+                "127.0.0.1:0".parse().expect("addr"),
+                config,
+            ))
             .expect("start the demo tenant");
         Demo { tenant, rt }
     }
@@ -108,7 +111,9 @@ impl Gui {
             .allow_missing_glyphs()
             .build_eframe(move |cc| App::new(cc, config).expect("start the app"));
         let mut gui = Gui { harness, dir };
-        gui.wait("the saved clients to load", |app| app.shared().clients_loaded);
+        gui.wait("the saved clients to load", |app| {
+            app.shared().clients_loaded
+        });
         gui
     }
 
@@ -149,7 +154,10 @@ impl Gui {
             if self.harness.query_all_by_label(label).next().is_some() {
                 return;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for \"{label}\"");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for \"{label}\""
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -163,7 +171,10 @@ impl Gui {
             if let Some(node) = self.harness.query_all_by_label_contains(part).next() {
                 return text_of(&node);
             }
-            assert!(Instant::now() < deadline, "timed out waiting for text \"{part}\"");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for text \"{part}\""
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -235,10 +246,7 @@ impl Gui {
     }
 
     pub fn value_of(&self, label: &str) -> String {
-        self.harness
-            .get_by_label(label)
-            .value()
-            .unwrap_or_default()
+        self.harness.get_by_label(label).value().unwrap_or_default()
     }
 
     pub fn has_label(&self, label: &str) -> bool {
@@ -246,7 +254,10 @@ impl Gui {
     }
 
     pub fn has_text(&self, part: &str) -> bool {
-        self.harness.query_all_by_label_contains(part).next().is_some()
+        self.harness
+            .query_all_by_label_contains(part)
+            .next()
+            .is_some()
     }
 
     /// Every label on screen that contains `part`.

@@ -53,7 +53,12 @@ fn sync_now_shows_progress_then_the_summary_and_the_job_in_history() {
     });
     assert!(gui.has_text(" pages · "), "pages, users and time are shown");
     assert!(gui.has_label("Cancel sync of Contoso"));
-    assert!(gui.harness.query_all_by_role(Role::ProgressIndicator).next().is_some());
+    assert!(
+        gui.harness
+            .query_all_by_role(Role::ProgressIndicator)
+            .next()
+            .is_some()
+    );
 
     // The same client again: refused, clearly.
     gui.click("Sync now");
@@ -68,7 +73,14 @@ fn sync_now_shows_progress_then_the_summary_and_the_job_in_history() {
     gui.settle();
     let outcome = gui.app().shared().outcomes[&client.key].clone();
     assert_eq!(outcome.counts.added, 600);
-    for label in ["Added", "Updated", "Disabled", "Deleted", "Manager changes", "Unchanged"] {
+    for label in [
+        "Added",
+        "Updated",
+        "Disabled",
+        "Deleted",
+        "Manager changes",
+        "Unchanged",
+    ] {
         assert!(gui.has_label(label), "summary shows {label}");
     }
     assert!(gui.has_label("600"));
@@ -112,7 +124,12 @@ fn a_blocked_plan_shows_the_numbers_and_apply_anyway_applies_it() {
 
     // 60 of 200 leave: more than 20 %.
     let control = demo.control();
-    for u in control.users().iter().filter(|u| u.manager_id.is_some()).take(60) {
+    for u in control
+        .users()
+        .iter()
+        .filter(|u| u.manager_id.is_some())
+        .take(60)
+    {
         assert!(control.soft_delete(&u.id));
     }
     gui.click("Sync now");
@@ -187,7 +204,9 @@ fn cancel_stops_the_sync_and_applies_nothing() {
             .any(|r| r.progress.as_ref().is_some_and(|p| p.pages >= 1))
     });
     gui.click("Cancel sync of Slow");
-    gui.wait("the cancel", |app| app.shared().outcomes.contains_key(&client.key));
+    gui.wait("the cancel", |app| {
+        app.shared().outcomes.contains_key(&client.key)
+    });
     gui.settle();
     assert_eq!(
         outcome_of(&gui, client.key).map(|o| o.1),

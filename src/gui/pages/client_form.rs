@@ -215,11 +215,7 @@ impl FormState {
         let mut events = FormEvents::default();
         let errors = self.check().err();
         ui.add_enabled_ui(enabled, |ui| {
-            egui::Grid::new("client_form")
-                .num_columns(2)
-                .spacing([16.0, 10.0])
-                .min_col_width(130.0)
-                .show(ui, |ui| self.fields_ui(ui, &errors, &mut events));
+            ui.vertical(|ui| self.fields_ui(ui, &errors, &mut events));
         });
         events
     }
@@ -310,7 +306,9 @@ impl FormState {
             "The client secret's Value (Certificates & secrets, shown once when created), \
              not its Secret ID"
         };
-        let mut message = self.message(errors, FieldName::Secret).map(|m| (Tone::Error, m));
+        let mut message = self
+            .message(errors, FieldName::Secret)
+            .map(|m| (Tone::Error, m));
         if message.is_none()
             && let Ok(secret) = client_input::check_secret(&self.secret)
             && let Some(w) = secret_warning(&secret)
@@ -428,35 +426,33 @@ impl FormState {
         let tooltip = "Block a sync that would delete or disable more than this many users, or \
                        this share of the directory, whichever is smaller (0 blocks every \
                        deletion); you can still apply it after review";
-        let _ = ui
-            .label("Deletion guard")
-            .on_hover_text(tooltip)
-            .on_hover_cursor(egui::CursorIcon::Help);
-        let (users, percent) = ui
-            .horizontal(|ui| {
-                ui.label("at most");
-                let users = ui
-                    .add(egui::TextEdit::singleline(&mut self.guard_users).desired_width(70.0))
-                    .accessible_name(FieldName::GuardMaxUsers.label())
-                    .on_hover_text(tooltip);
-                ui.label("users or");
-                let percent = ui
-                    .add(egui::TextEdit::singleline(&mut self.guard_percent).desired_width(40.0))
-                    .accessible_name(FieldName::GuardMaxPercent.label())
-                    .on_hover_text(tooltip);
-                ui.label("% of the directory, whichever is smaller");
-                (users, percent)
-            })
-            .inner;
-        ui.end_row();
+        let (users, percent) = widgets::row(ui, "Deletion guard", tooltip, |ui, _| {
+            let (users, percent) = ui
+                .horizontal(|ui| {
+                    ui.label("at most");
+                    let users = ui
+                        .add(egui::TextEdit::singleline(&mut self.guard_users).desired_width(70.0))
+                        .accessible_name(FieldName::GuardMaxUsers.label())
+                        .on_hover_text(tooltip);
+                    ui.label("users or");
+                    let percent = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.guard_percent).desired_width(40.0),
+                        )
+                        .accessible_name(FieldName::GuardMaxPercent.label())
+                        .on_hover_text(tooltip);
+                    ui.label("% of the directory, whichever is smaller");
+                    (users, percent)
+                })
+                .inner;
+            for field in [FieldName::GuardMaxUsers, FieldName::GuardMaxPercent] {
+                if let Some(m) = self.message(errors, field) {
+                    widgets::inline_message(ui, Tone::Error, &format!("{}: {m}", field.label()));
+                }
+            }
+            (users, percent)
+        });
         self.track(FieldName::GuardMaxUsers, &users, events);
         self.track(FieldName::GuardMaxPercent, &percent, events);
-        for field in [FieldName::GuardMaxUsers, FieldName::GuardMaxPercent] {
-            if let Some(m) = self.message(errors, field) {
-                ui.label("");
-                widgets::inline_message(ui, Tone::Error, &format!("{}: {m}", field.label()));
-                ui.end_row();
-            }
-        }
     }
 }

@@ -3,12 +3,12 @@
 
 use egui::{RichText, Ui};
 use poll_promise::Promise;
-use tokio_util::sync::CancellationToken;
 
 use super::client_form::{CloudChoice, FormState};
-use crate::client_service::{self, SaveOutcome, SaveTarget};
+use super::client_validation::{self, SaveResult};
+use crate::client_service::{self, SaveTarget};
+use crate::graph::ValidationReport;
 use crate::graph::validate::{STEP_OPENID, STEP_READ_USERS, STEP_SIGN_IN, STEP_TENANT_NAME};
-use crate::graph::{StepStatus, ValidationReport};
 use crate::gui::command::{Command, Commands};
 use crate::gui::data::Shared;
 use crate::gui::demo::{DEMO_CLIENT_NAME, DemoCredentials};
@@ -21,17 +21,10 @@ use crate::model::{Client, ClientKey};
 pub enum Action {
     /// Fill the form from a saved client, or clear it for a new one.
     Load(Option<ClientKey>),
-    Save { validate: bool },
-    Delete(ClientKey),
-}
-
-enum SaveResult {
-    Saved {
-        outcome: SaveOutcome,
-        report: Option<ValidationReport>,
+    Save {
+        validate: bool,
     },
-    ValidationFailed(ValidationReport),
-    Failed(String),
+    Delete(ClientKey),
 }
 
 /// The result shown under the buttons.
@@ -217,72 +210,14 @@ impl ClientsPage {
         } else {
             Vec::new()
         };
-        let data_dir = tasks.data_dir().to_path_buf();
-        let backend = tasks.backend();
-        let runtime = tasks.runtime().clone();
-        self.save = Some(tasks.spawn(async move {
-            let mut record = None;
-            let mut report = None;
-            if validate {
-                let dir = data_dir.clone();
-                let typed = valid.secret.clone();
-                let secret = runtime
-                    .spawn_blocking(move || {
-                        let store = crate::gui::tasks::open_store(&dir)?;
-                        client_service::secret_for_validation(
-                            &store,
-                            backend,
-                            &dir,
-                            target,
-                            typed.as_ref(),
-                        )
-                        .map_err(|e| e.to_string())
-                    })
-                    .await;
-                let secret = match secret {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => return SaveResult::Failed(e),
-                    Err(e) => return SaveResult::Failed(e.to_string()),
-                };
-                let result = client_service::validate_settings(
-                    &valid.cloud,
-                    &valid.tenant_id,
-                    &valid.client_id,
-                    secret,
-                    valid.azure_sso,
-                    &CancellationToken::new(),
-                )
-                .await;
-                let r = match result {
-                    Ok(r) => r,
-                    Err(e) => return SaveResult::Failed(e.to_string()),
-                };
-                if !r.ok {
-                    return SaveResult::ValidationFailed(r);
-                }
-                record = Some(client_service::validation_record(&r));
-                report = Some(r);
-            }
-            let saved = runtime
-                .spawn_blocking(move || {
-                    let store = crate::gui::tasks::open_store(&data_dir)?;
-                    client_service::save_client(
-                        &store,
-                        backend,
-                        &data_dir,
-                        target,
-                        &valid,
-                        record.as_ref(),
-                    )
-                    .map_err(|e| e.to_string())
-                })
-                .await;
-            match saved {
-                Ok(Ok(outcome)) => SaveResult::Saved { outcome, report },
-                Ok(Err(e)) => SaveResult::Failed(e),
-                Err(e) => SaveResult::Failed(e.to_string()),
-            }
-        }));
+        self.save = Some(tasks.spawn(client_validation::save_task(
+            valid,
+            target,
+            validate,
+            tasks.data_dir().to_path_buf(),
+            tasks.backend(),
+            tasks.runtime().clone(),
+        )));
     }
 
     pub fn ui(&mut self, ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
@@ -403,22 +338,20 @@ impl ClientsPage {
     fn result_ui(&mut self, ui: &mut Ui) {
         if !self.validating.is_empty() || self.report.is_some() {
             widgets::section(ui, "Validation");
-            egui::Grid::new("validation_steps")
-                .num_columns(2)
-                .spacing([12.0, 6.0])
-                .show(ui, |ui| {
-                    if let Some(report) = &self.report {
-                        for step in &report.steps {
-                            step_row(ui, step);
-                        }
-                    } else {
-                        for name in &self.validating {
-                            ui.spinner();
-                            ui.label(format!("{name}: checking…"));
-                            ui.end_row();
-                        }
-                    }
-                });
+            if let Some(report) = &self.report {
+                for step in &report.steps {
+                    client_validation::step_row(ui, step);
+                }
+            } else {
+                for name in &self.validating {
+                    ui.horizontal(|ui| {
+                        ui.add_sized([80.0, 18.0], egui::Spinner::new());
+                        ui.label(RichText::new(*name).strong());
+                        ui.label("checking…");
+                    });
+                }
+            }
+            ui.add_space(6.0);
         }
         match &self.banner {
             Some(Banner::Ok(text)) => widgets::banner_text(ui, Tone::Ok, text),
@@ -463,16 +396,17 @@ impl ClientsPage {
                     }
                     match &c.last_validation {
                         None => ui.label("never"),
-                        Some(v) => ui.label(widgets::toned(
-                            ui,
-                            if v.ok { Tone::Ok } else { Tone::Error },
-                            format!(
-                                "{} {}",
-                                if v.ok { "passed" } else { "failed" },
-                                widgets::local_time(v.at)
-                            ),
-                        ))
-                        .on_hover_text(v.summary.as_str()),
+                        Some(v) => ui
+                            .label(widgets::toned(
+                                ui,
+                                if v.ok { Tone::Ok } else { Tone::Error },
+                                format!(
+                                    "{} {}",
+                                    if v.ok { "passed" } else { "failed" },
+                                    widgets::local_time(v.at)
+                                ),
+                            ))
+                            .on_hover_text(v.summary.as_str()),
                     };
                     ui.end_row();
                 }
@@ -483,57 +417,35 @@ impl ClientsPage {
         let Some((key, name)) = self.confirm_delete.clone() else {
             return;
         };
-        let modal = egui::Modal::new(egui::Id::unique("confirm_delete_client")).show(ui.ctx(), |ui| {
-            ui.set_max_width(420.0);
-            ui.label(RichText::new(format!("Delete client \"{name}\"?")).strong());
-            ui.add(egui::Label::new(
-                "This removes its secret from the keyring, its synced directory and its \
+        let modal =
+            egui::Modal::new(egui::Id::unique("confirm_delete_client")).show(ui.ctx(), |ui| {
+                ui.set_max_width(420.0);
+                ui.label(RichText::new(format!("Delete client \"{name}\"?")).strong());
+                ui.add(
+                    egui::Label::new(
+                        "This removes its secret from the keyring, its synced directory and its \
                  schedules. Its job history stays. This cannot be undone.",
-            ).wrap());
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                if ui
-                    .button("Delete client")
-                    .on_hover_text("Delete it now")
-                    .clicked()
-                {
-                    commands.push(Command::Clients(Action::Delete(key)));
-                    return true;
-                }
-                ui.button("Cancel").on_hover_text("Keep the client (Escape)").clicked()
-            })
-            .inner
-        });
+                    )
+                    .wrap(),
+                );
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("Delete client")
+                        .on_hover_text("Delete it now")
+                        .clicked()
+                    {
+                        commands.push(Command::Clients(Action::Delete(key)));
+                        return true;
+                    }
+                    ui.button("Cancel")
+                        .on_hover_text("Keep the client (Escape)")
+                        .clicked()
+                })
+                .inner
+            });
         if modal.inner || modal.should_close() {
             self.confirm_delete = None;
         }
     }
-}
-
-fn step_row(ui: &mut Ui, step: &crate::graph::ValidationStep) {
-    let (tone, word) = match step.status {
-        StepStatus::Ok => (Tone::Ok, "OK"),
-        StepStatus::Failed => (Tone::Error, "Failed"),
-        StepStatus::Optional => (Tone::Warn, "Skipped"),
-        StepStatus::NotRun => (Tone::Neutral, "Not run"),
-    };
-    widgets::status_chip(ui, tone, word);
-    ui.vertical(|ui| {
-        ui.label(RichText::new(&step.name).strong());
-        ui.add(egui::Label::new(&step.message).wrap());
-        if let Some(code) = &step.code {
-            ui.horizontal(|ui| {
-                ui.label(RichText::new("Code").color(ui.visuals().weak_text_color()));
-                ui.label(RichText::new(code).monospace());
-            });
-        }
-        if let Some(id) = &step.correlation_id {
-            ui.horizontal(|ui| {
-                ui.label(RichText::new("Correlation id").color(ui.visuals().weak_text_color()));
-                ui.label(RichText::new(id).monospace());
-                let _ = widgets::copy_button(ui, "correlation id", id);
-            });
-        }
-    });
-    ui.end_row();
 }

@@ -9,6 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use poll_promise::Promise;
 
 use super::directory_data::{self, DirectoryData, SortColumn, ViewSpec};
+use super::directory_person::{self, PersonAction};
 use super::directory_tree::TreeState;
 use crate::export::{self, Format};
 use crate::gui::command::{Command, Commands};
@@ -124,11 +125,7 @@ impl DirectoryPage {
             self.rows_spec = Some(spec);
         }
         if let Some(result) = take_ready(&mut self.export) {
-            self.export_result = match result {
-                Ok(Some(path)) => Some((Tone::Ok, format!("Exported to {}", path.display()))),
-                Ok(None) => None,
-                Err(e) => Some((Tone::Error, format!("Export failed: {e}"))),
-            };
+            self.export_result = save::result_message(result);
         }
         if visible
             && let Some(client) = self.client
@@ -201,7 +198,10 @@ impl DirectoryPage {
             "What the last sync stored: the users and who they report to.",
         );
         if shared.clients_loaded && shared.clients.is_empty() {
-            widgets::note(ui, "No clients yet: add one on the Clients page, then sync it.");
+            widgets::note(
+                ui,
+                "No clients yet: add one on the Clients page, then sync it.",
+            );
             return;
         }
         self.toolbar_ui(ui, shared, commands);
@@ -215,7 +215,10 @@ impl DirectoryPage {
             return;
         };
         if data.users.is_empty() {
-            widgets::note(ui, "This client has no synced users yet: sync it on the Sync Now page.");
+            widgets::note(
+                ui,
+                "This client has no synced users yet: sync it on the Sync Now page.",
+            );
             return;
         }
         if let Some(i) = self.selected
@@ -224,7 +227,15 @@ impl DirectoryPage {
             egui::Panel::right("directory_person")
                 .resizable(true)
                 .default_size(300.0)
-                .show(ui, |ui| self.person_ui(ui, &data, i));
+                .show(ui, |ui| match directory_person::ui(ui, &data, i) {
+                    PersonAction::None => {}
+                    PersonAction::Close => self.selected = None,
+                    PersonAction::Select(m) => self.selected = Some(m),
+                    PersonAction::Reveal => {
+                        self.tree.reveal(&data, i);
+                        self.tab = Tab::Hierarchy;
+                    }
+                });
         }
         match self.tab {
             Tab::Users => self.table_ui(ui, &data, commands),
@@ -249,17 +260,30 @@ impl DirectoryPage {
                 .width(240.0)
                 .show_ui(ui, |ui| {
                     for c in &shared.clients {
-                        if ui.selectable_label(self.client == Some(c.key), &c.name).clicked() {
+                        if ui
+                            .selectable_label(self.client == Some(c.key), &c.name)
+                            .clicked()
+                        {
                             commands.push(Command::Directory(Action::Select(c.key)));
                         }
                     }
                 })
                 .response;
-            let _ = r.labelled_by(label.id).on_hover_text("Whose directory to show");
+            let _ = r
+                .labelled_by(label.id)
+                .on_hover_text("Whose directory to show");
             ui.add_space(8.0);
             for (tab, text, tip) in [
-                (Tab::Users, "Users", "A searchable, sortable table of everyone"),
-                (Tab::Hierarchy, "Hierarchy", "Who reports to whom, from the top"),
+                (
+                    Tab::Users,
+                    "Users",
+                    "A searchable, sortable table of everyone",
+                ),
+                (
+                    Tab::Hierarchy,
+                    "Hierarchy",
+                    "Who reports to whom, from the top",
+                ),
             ] {
                 if ui
                     .selectable_label(self.tab == tab, text)
@@ -273,7 +297,10 @@ impl DirectoryPage {
             let busy = self.export.is_some() || self.data.is_none();
             for format in [Format::Csv, Format::Json] {
                 if ui
-                    .add_enabled(!busy, egui::Button::new(format!("Export {}", format.label())))
+                    .add_enabled(
+                        !busy,
+                        egui::Button::new(format!("Export {}", format.label())),
+                    )
                     .on_hover_text(format!(
                         "Save this client's users as {} (Graph property names plus managerId)",
                         format.label()
@@ -345,7 +372,11 @@ impl DirectoryPage {
                             text = RichText::new(format!(
                                 "{} ({})",
                                 column.label(),
-                                if self.spec.ascending { "A–Z" } else { "Z–A" }
+                                if self.spec.ascending {
+                                    "A–Z"
+                                } else {
+                                    "Z–A"
+                                }
                             ))
                             .strong();
                         }
@@ -370,7 +401,11 @@ impl DirectoryPage {
                     row.set_selected(self.selected == Some(i));
                     row.col(|ui| {
                         if ui
-                            .add(egui::Button::new(directory_data::name(u)).frame(false).truncate())
+                            .add(
+                                egui::Button::new(directory_data::name(u))
+                                    .frame(false)
+                                    .truncate(),
+                            )
                             .on_hover_text("Show this person's details")
                             .clicked()
                         {
@@ -381,10 +416,13 @@ impl DirectoryPage {
                         let _ = ui.add(egui::Label::new(directory_data::email(u)).truncate());
                     });
                     row.col(|ui| {
-                        let _ = ui.add(egui::Label::new(a.job_title.as_deref().unwrap_or("")).truncate());
+                        let _ = ui
+                            .add(egui::Label::new(a.job_title.as_deref().unwrap_or("")).truncate());
                     });
                     row.col(|ui| {
-                        let _ = ui.add(egui::Label::new(a.department.as_deref().unwrap_or("")).truncate());
+                        let _ = ui.add(
+                            egui::Label::new(a.department.as_deref().unwrap_or("")).truncate(),
+                        );
                     });
                     row.col(|ui| {
                         let _ = ui.add(egui::Label::new(data.manager_name(i)).truncate());
@@ -410,74 +448,5 @@ impl DirectoryPage {
         if clicked.is_some() {
             self.selected = clicked;
         }
-    }
-
-    fn person_ui(&mut self, ui: &mut Ui, data: &DirectoryData, i: usize) {
-        let u = &data.users[i];
-        let a = &u.attributes;
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(directory_data::name(u)).size(17.0).strong());
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.small_button("Close").on_hover_text("Close the details").clicked() {
-                    self.selected = None;
-                }
-            });
-        });
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        let mut facts = vec![
-            ("Job title", opt(&a.job_title)),
-            ("Department", opt(&a.department)),
-            ("UPN", opt(&a.user_principal_name)),
-            ("Mail", opt(&a.mail)),
-            ("Office", opt(&a.office_location)),
-            ("Company", opt(&a.company_name)),
-            ("Employee id", opt(&a.employee_id)),
-            ("City", opt(&a.city)),
-            ("Country", opt(&a.country)),
-            ("User type", opt(&a.user_type)),
-            (
-                "Account",
-                if directory_data::enabled(u) { "enabled" } else { "disabled" }.into(),
-            ),
-            ("Object id", u.id.clone()),
-        ];
-        if let Some(sso) = &u.sso {
-            facts.push(("SSO login", sso.login.clone()));
-            facts.push(("SSO issuer", sso.issuer.clone()));
-        }
-        facts.retain(|(_, v)| !v.is_empty());
-        egui::ScrollArea::vertical()
-            .id_salt("person_scroll")
-            .show(ui, |ui| {
-                widgets::facts(ui, "person_facts", &facts);
-                ui.add_space(6.0);
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new("Manager").color(ui.visuals().weak_text_color()));
-                    match data.manager[i] {
-                        Some(m) => {
-                            if ui.link(directory_data::name(&data.users[m])).clicked() {
-                                self.selected = Some(m);
-                            }
-                        }
-                        None => {
-                            ui.label("none (at the top of the hierarchy)");
-                        }
-                    }
-                });
-                ui.label(format!(
-                    "{} direct reports · {} in all",
-                    widgets::count(data.children[i].len() as u64),
-                    widgets::count(u64::from(data.all_reports[i]))
-                ));
-                ui.add_space(6.0);
-                if ui
-                    .button("Show in hierarchy")
-                    .on_hover_text("Open the tree down to this person")
-                    .clicked()
-                {
-                    self.tree.reveal(data, i);
-                    self.tab = Tab::Hierarchy;
-                }
-            });
     }
 }

@@ -16,7 +16,7 @@ pub struct DirectoryData {
     pub manager: Vec<Option<usize>>,
     /// Direct reports, sorted by name.
     pub children: Vec<Vec<usize>>,
-    /// People without a manager (in this directory), sorted by name.
+    /// People without a manager (in this directory): most reports first, then by name.
     pub roots: Vec<usize>,
     /// Everyone below each person.
     pub all_reports: Vec<u32>,
@@ -203,7 +203,9 @@ impl DirectoryData {
             for list in &mut children {
                 list.sort_by(&cmp);
             }
-            roots.sort_by(&cmp);
+            // The top of the organisation first: people with the most reports, then
+            // everyone else without a manager (guests, service accounts) by name.
+            roots.sort_by(|a, b| all[*b].cmp(&all[*a]).then_with(|| cmp(a, b)));
         }
         self.children = children;
         self.roots = roots;
@@ -211,9 +213,7 @@ impl DirectoryData {
     }
 
     pub fn manager_name(&self, i: usize) -> &str {
-        self.manager[i]
-            .map(|m| name(&self.users[m]))
-            .unwrap_or("")
+        self.manager[i].map(|m| name(&self.users[m])).unwrap_or("")
     }
 
     /// The table's rows for `spec`: matching users in order. Every word of the query
@@ -299,8 +299,13 @@ mod tests {
             u("z", "Zed", Some("missing")),
         ];
         let d = DirectoryData::build(ClientKey::new(), users);
-        let names = |v: &[usize]| v.iter().map(|&i| name(&d.users[i]).to_string()).collect::<Vec<_>>();
+        let names = |v: &[usize]| {
+            v.iter()
+                .map(|&i| name(&d.users[i]).to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(&d.roots), ["Ceo", "Xavier", "Zed"]);
+        assert_eq!(d.all_reports[6], 0);
         assert_eq!(d.all_reports[0], 3);
         assert_eq!(d.all_reports[1], 2);
         assert_eq!(names(&d.children[1]), ["Bob", "Carol"]);

@@ -54,7 +54,12 @@ impl TreeState {
     }
 
     /// Returns a user whose name was clicked.
-    pub fn ui(&mut self, ui: &mut Ui, data: &DirectoryData, selected: Option<usize>) -> Option<usize> {
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        data: &DirectoryData,
+        selected: Option<usize>,
+    ) -> Option<usize> {
         if self.dirty || (self.rows.is_empty() && !data.roots.is_empty()) {
             self.rebuild(data);
         }
@@ -117,12 +122,15 @@ impl TreeState {
                                 widgets::count(direct as u64),
                                 widgets::count(u64::from(data.all_reports[i]))
                             ))
-                            .small()
                             .color(ui.visuals().weak_text_color()),
                         );
                     }
                     if !directory_data::enabled(user) {
-                        ui.label(RichText::new("disabled").small().color(ui.visuals().warn_fg_color));
+                        ui.label(
+                            RichText::new("disabled")
+                                .small()
+                                .color(ui.visuals().warn_fg_color),
+                        );
                     }
                 });
             }

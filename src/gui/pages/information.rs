@@ -3,11 +3,11 @@
 
 use egui::{RichText, Ui};
 
+use crate::gui::Page;
 use crate::gui::command::{Command, Commands};
 use crate::gui::data::Shared;
 use crate::gui::theme::Tone;
 use crate::gui::widgets;
-use crate::gui::Page;
 
 #[derive(Default)]
 pub struct InformationPage {
@@ -64,13 +64,16 @@ impl InformationPage {
                 self.demo_ui(ui, shared, commands);
 
                 widgets::section(ui, "What is a client?");
-                ui.add(egui::Label::new(
-                    "A client is one Entra app registration that User Sync signs in as, with \
+                ui.add(
+                    egui::Label::new(
+                        "A client is one Entra app registration that User Sync signs in as, with \
                      app-only credentials: the tenant it belongs to (Tenant Id), the app's id \
                      (Client Id) and a client secret. Each client syncs one tenant's users \
                      and their managers into the local directory. You can save several \
                      clients, for several tenants or clouds, and sync them at the same time.",
-                ).wrap());
+                    )
+                    .wrap(),
+                );
 
                 widgets::section(ui, "Register the Entra app");
                 for (i, (title, text)) in STEPS.iter().enumerate() {
@@ -140,12 +143,15 @@ impl InformationPage {
     fn demo_ui(&mut self, ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
         widgets::banner(ui, Tone::Info, |ui| {
             ui.label(RichText::new("Try it with the demo tenant").strong());
-            ui.add(egui::Label::new(
-                "No Azure subscription needed: User Sync has a built-in demo tenant that \
+            ui.add(
+                egui::Label::new(
+                    "No Azure subscription needed: User Sync has a built-in demo tenant that \
                  behaves like Entra ID and Microsoft Graph, with a generated organisation \
                  (departments, managers, disabled accounts, guests). One click starts it and \
                  fills the client form; then press Validate & Save, and Sync Now.",
-            ).wrap());
+                )
+                .wrap(),
+            );
             ui.add_space(4.0);
             ui.horizontal(|ui| {
                 let busy = self.demo_busy(shared);

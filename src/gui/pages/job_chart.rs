@@ -27,14 +27,27 @@ pub fn ui(ui: &mut Ui, jobs: &[JobSummary], selected: Option<JobId>) -> Option<J
     if recent.is_empty() {
         return None;
     }
-    let max_ms = recent.iter().map(|j| duration_ms(j)).max().unwrap_or(0).max(1);
+    let max_ms = recent
+        .iter()
+        .map(|j| duration_ms(j))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let max_changes = recent.iter().map(|j| changes(j)).max().unwrap_or(0).max(1);
     let bar_color = theme::color(ui.visuals(), Tone::Info);
     let dot_color = theme::color(ui.visuals(), Tone::Warn);
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("Recent jobs ({})", recent.len())).strong());
-        legend(ui, bar_color, &format!("duration (max {})", widgets::duration_ms(max_ms)));
-        legend(ui, dot_color, &format!("changed users (max {})", widgets::count(max_changes)));
+        legend(
+            ui,
+            bar_color,
+            &format!("duration (max {})", widgets::duration_ms(max_ms)),
+        );
+        legend(
+            ui,
+            dot_color,
+            &format!("changed users (max {})", widgets::count(max_changes)),
+        );
     });
     let width = ui
         .available_width()
@@ -58,7 +71,10 @@ pub fn ui(ui: &mut Ui, jobs: &[JobSummary], selected: Option<JobId>) -> Option<J
     let mut dots: Vec<Pos2> = Vec::with_capacity(recent.len());
     for (i, job) in recent.iter().enumerate() {
         let x0 = inner.left() + slot * i as f32;
-        let column = Rect::from_min_max(Pos2::new(x0, inner.top()), Pos2::new(x0 + slot, inner.bottom()));
+        let column = Rect::from_min_max(
+            Pos2::new(x0, inner.top()),
+            Pos2::new(x0 + slot, inner.bottom()),
+        );
         let h = inner.height() * duration_ms(job) as f32 / max_ms as f32;
         let half = (slot * 0.3).min(9.0);
         let bar = Rect::from_min_max(
@@ -95,7 +111,10 @@ pub fn ui(ui: &mut Ui, jobs: &[JobSummary], selected: Option<JobId>) -> Option<J
         }
     }
     if dots.len() > 1 {
-        painter.line(dots.clone(), Stroke::new(1.0, dot_color.gamma_multiply(0.6)));
+        painter.line(
+            dots.clone(),
+            Stroke::new(1.0, dot_color.gamma_multiply(0.6)),
+        );
     }
     for p in dots {
         painter.circle_filled(p, 2.5, dot_color);
@@ -119,5 +138,9 @@ pub fn ui(ui: &mut Ui, jobs: &[JobSummary], selected: Option<JobId>) -> Option<J
 fn legend(ui: &mut Ui, color: Color32, text: &str) {
     let (rect, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
     ui.painter().rect_filled(rect, 2.0, color);
-    ui.label(RichText::new(text).small().color(ui.visuals().weak_text_color()));
+    ui.label(
+        RichText::new(text)
+            .small()
+            .color(ui.visuals().weak_text_color()),
+    );
 }

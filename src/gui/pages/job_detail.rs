@@ -27,8 +27,37 @@ pub struct DetailView {
     pub rows: Vec<ChangeRow>,
 }
 
+/// The field whose values are object ids of managers (shown as names when known).
+const MANAGER_FIELD: &str = "managerId";
+
+/// Object ids of managers mentioned in a job's changes.
+pub fn manager_ids(detail: &JobDetail) -> Vec<String> {
+    let mut ids: Vec<String> = detail
+        .changes
+        .iter()
+        .flat_map(|c| c.fields.iter())
+        .filter(|f| f.field == MANAGER_FIELD)
+        .flat_map(|f| [f.before.clone(), f.after.clone()])
+        .flatten()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 impl DetailView {
-    pub fn new(detail: JobDetail) -> Self {
+    /// `names`: display names of the managers mentioned (see [`manager_ids`]).
+    pub fn new(detail: JobDetail, names: &std::collections::HashMap<String, String>) -> Self {
+        let show = |field: &str, value: &Option<String>| -> String {
+            match value {
+                Some(id) if field == MANAGER_FIELD => match names.get(id) {
+                    Some(name) => format!("{name} ({id})"),
+                    None => id.clone(),
+                },
+                Some(v) => v.clone(),
+                None => String::new(),
+            }
+        };
         let mut rows = Vec::new();
         for change in &detail.changes {
             if change.fields.is_empty() {
@@ -47,8 +76,8 @@ impl DetailView {
                     user_id: change.user_id.clone(),
                     kind: change.kind.clone(),
                     field: f.field.clone(),
-                    before: f.before.clone().unwrap_or_default(),
-                    after: f.after.clone().unwrap_or_default(),
+                    before: show(&f.field, &f.before),
+                    after: show(&f.field, &f.after),
                 });
             }
         }
@@ -60,7 +89,11 @@ pub fn ui(ui: &mut Ui, view: &DetailView, shared: &Shared) {
     let s = &view.detail.summary;
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("Job {}", s.id)).size(18.0).strong());
-        let _ = widgets::status_chip(ui, theme::job_tone(s.status), theme::job_status_text(s.status));
+        let _ = widgets::status_chip(
+            ui,
+            theme::job_tone(s.status),
+            theme::job_status_text(s.status),
+        );
     });
     let trigger = match &s.schedule_name {
         Some(name) => format!("{} (schedule \"{name}\")", s.trigger),
@@ -180,9 +213,14 @@ fn log_ui(ui: &mut Ui, view: &DetailView) {
                     };
                     ui.horizontal_wrapped(|ui| {
                         ui.label(
-                            RichText::new(line.at.with_timezone(&chrono::Local).format("%H:%M:%S%.3f").to_string())
-                                .monospace()
-                                .color(ui.visuals().weak_text_color()),
+                            RichText::new(
+                                line.at
+                                    .with_timezone(&chrono::Local)
+                                    .format("%H:%M:%S%.3f")
+                                    .to_string(),
+                            )
+                            .monospace()
+                            .color(ui.visuals().weak_text_color()),
                         );
                         ui.label(widgets::toned(ui, tone, line.level.clone()).monospace());
                         ui.add(egui::Label::new(line.message.as_str()).wrap());

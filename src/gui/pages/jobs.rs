@@ -136,11 +136,7 @@ impl JobsPage {
             }
         }
         if let Some(result) = take_ready(&mut self.export) {
-            self.export_result = match result {
-                Ok(Some(path)) => Some((Tone::Ok, format!("Exported to {}", path.display()))),
-                Ok(None) => None,
-                Err(e) => Some((Tone::Error, format!("Export failed: {e}"))),
-            };
+            self.export_result = save::result_message(result);
         }
         if visible && self.list_version != shared.data_version && self.list_load.is_none() {
             self.list_version = shared.data_version;
@@ -181,7 +177,24 @@ impl JobsPage {
             let detail = store
                 .job_detail(job)
                 .map_err(|e| format!("cannot read job {job}: {e}"))?;
-            Ok(detail.map(DetailView::new))
+            let Some(detail) = detail else {
+                return Ok(None);
+            };
+            // Managers by name where the directory still knows them (best effort).
+            let ids = job_detail::manager_ids(&detail);
+            let names = match detail.summary.client_key {
+                Some(client) if !ids.is_empty() => store
+                    .load_directory_subset(client, ids.iter().map(String::as_str))
+                    .map(|users| {
+                        users
+                            .into_iter()
+                            .filter_map(|(id, u)| u.attributes.display_name.map(|n| (id, n)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => Default::default(),
+            };
+            Ok(Some(DetailView::new(detail, &names)))
         }));
     }
 
@@ -369,7 +382,10 @@ impl JobsPage {
             let busy = self.export.is_some();
             for format in [Format::Csv, Format::Json] {
                 if ui
-                    .add_enabled(!busy, egui::Button::new(format!("Export {}", format.label())))
+                    .add_enabled(
+                        !busy,
+                        egui::Button::new(format!("Export {}", format.label())),
+                    )
                     .on_hover_text(match format {
                         Format::Csv => "Save this job's change list as CSV (one row per field)",
                         Format::Json => "Save this job with its counts, log and changes as JSON",
@@ -402,6 +418,9 @@ pub fn job_line(j: &JobSummary) -> String {
         j.trigger,
         j.status
     );
+    if j.kind == crate::model::JobKind::DryRun {
+        line.push_str(" · dry run");
+    }
     if j.status != JobStatus::Skipped && j.status != JobStatus::Running {
         line.push_str(&format!(" · +{} ~{} −{}", c.added, changed, removed));
     }

@@ -1,17 +1,21 @@
 //! One struct per page with a `ui` method; `Pages` holds them and dispatches.
 
-pub mod clients;
 pub mod client_form;
+mod client_validation;
+pub mod clients;
 pub mod directory;
 pub mod directory_data;
+mod directory_person;
 pub mod directory_tree;
 pub mod information;
-pub mod jobs;
 pub mod job_chart;
 pub mod job_detail;
+pub mod jobs;
 pub mod schedule_editor;
+mod schedule_list;
 pub mod schedules;
 pub mod sync_now;
+mod sync_result;
 
 use egui::Ui;
 

@@ -41,13 +41,15 @@ impl CronCheck {
         self.cron = cron.to_string();
         self.timezone = timezone.to_string();
         self.now_minute = minute;
-        self.result = Some(Schedule::validate(cron, timezone, now).map(|s| CheckedSchedule {
-            description: s.describe(),
-            upcoming: s
-                .upcoming(now, UPCOMING)
-                .iter()
-                .map(|o| o.local_text())
-                .collect(),
+        self.result = Some(Schedule::validate(cron, timezone, now).map(|s| {
+            CheckedSchedule {
+                description: s.describe(),
+                upcoming: s
+                    .upcoming(now, UPCOMING)
+                    .iter()
+                    .map(|o| o.local_text())
+                    .collect(),
+            }
         }));
     }
 
@@ -112,14 +114,24 @@ pub fn highlight_job(text: &str, wrong: Option<usize>, ui: &Ui) -> LayoutJob {
             field += 1;
         } else if space && in_word {
             let bad = wrong == Some(field);
-            flush(&mut job, &text[start..i], if bad { error } else { normal }, bad);
+            flush(
+                &mut job,
+                &text[start..i],
+                if bad { error } else { normal },
+                bad,
+            );
             start = i;
             in_word = false;
         }
     }
     if start < text.len() {
         let bad = in_word && wrong == Some(field);
-        flush(&mut job, &text[start..], if bad { error } else { normal }, bad);
+        flush(
+            &mut job,
+            &text[start..],
+            if bad { error } else { normal },
+            bad,
+        );
     }
     job
 }

@@ -6,14 +6,17 @@ use egui::{RichText, Ui};
 use poll_promise::Promise;
 
 use super::schedule_editor::{self, CronCheck};
+use super::schedule_list;
 use crate::gui::command::{Command, Commands};
 use crate::gui::data::Shared;
 use crate::gui::tasks::{Outcome, Tasks, take_ready};
-use crate::gui::theme::{self, Tone};
+use crate::gui::theme::Tone;
 use crate::gui::widgets;
-use crate::model::{ClientKey, JobStatus};
+use crate::model::ClientKey;
 use crate::schedule::{self, Schedule};
-use crate::store::schedules::{FireRecord, NewSchedule, ScheduleId, ScheduleRecord, ScheduleUpdate};
+use crate::store::schedules::{
+    FireRecord, NewSchedule, ScheduleId, ScheduleRecord, ScheduleUpdate,
+};
 
 #[derive(Debug)]
 pub enum Action {
@@ -134,7 +137,8 @@ impl SchedulesPage {
         if let Some(result) = take_ready(&mut self.delete) {
             match result {
                 Ok(name) => {
-                    let text = format!("Deleted schedule \"{name}\"; its jobs stay in the history.");
+                    let text =
+                        format!("Deleted schedule \"{name}\"; its jobs stay in the history.");
                     self.banner = Some((Tone::Ok, text));
                     self.form = Form::new();
                     shared.data_version += 1;
@@ -223,7 +227,8 @@ impl SchedulesPage {
             Some("Choose a client.".to_string())
         } else if name.is_empty() {
             Some("Give the schedule a name, such as \"Nightly\".".to_string())
-        } else if let Err(e) = Schedule::validate(&self.form.cron, &self.form.timezone, shared.now())
+        } else if let Err(e) =
+            Schedule::validate(&self.form.cron, &self.form.timezone, shared.now())
         {
             Some(e.to_string())
         } else {
@@ -296,11 +301,13 @@ impl SchedulesPage {
     fn form_ui(&mut self, ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
         let busy = self.save.is_some();
         let editing_client = self.form.editing.is_some();
-        egui::Grid::new("schedule_form")
-            .num_columns(2)
-            .spacing([16.0, 10.0])
-            .min_col_width(130.0)
-            .show(ui, |ui| {
+        let mut submit = false;
+        let mut enter = |r: &egui::Response| {
+            if r.lost_focus() && r.ctx.input(|i| i.key_pressed(egui::Key::Enter)) {
+                submit = true;
+            }
+        };
+        ui.vertical(|ui| {
                 let current = self
                     .form
                     .client
@@ -335,7 +342,7 @@ impl SchedulesPage {
                 );
                 let name_msg = (self.form.submitted && self.form.name.trim().is_empty())
                     .then_some((Tone::Error, "required; for example \"Nightly\""));
-                let _ = widgets::form_row(
+                let r = widgets::form_row(
                     ui,
                     "Schedule name",
                     "A name for this schedule, unique for the client",
@@ -348,10 +355,11 @@ impl SchedulesPage {
                         )
                     },
                 );
-                self.cron_row(ui);
+                enter(&r);
+                enter(&self.cron_row(ui));
                 let zone_msg = self.check.zone_error();
                 let timezone = &mut self.form.timezone;
-                let _ = widgets::form_row(
+                let r = widgets::form_row(
                     ui,
                     "Time zone",
                     "The IANA time zone the CRON expression is read in, e.g. Europe/Berlin or \
@@ -376,19 +384,21 @@ impl SchedulesPage {
                         .inner
                     },
                 );
-                let _ = widgets::form_row(
-                    ui,
-                    "Active",
-                    "Only active schedules run",
-                    None,
-                    |ui| ui.checkbox(&mut self.form.active, "Run this schedule"),
-                );
+                enter(&r);
+                let _ = widgets::form_row(ui, "Active", "Only active schedules run", None, |ui| {
+                    ui.checkbox(&mut self.form.active, "Run this schedule")
+                });
             });
+        if submit && !busy {
+            commands.push(Command::Schedules(Action::Save));
+        }
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(!busy, egui::Button::new("Save schedule"))
-                .on_hover_text("Save the schedule (only when the CRON expression and zone are valid)")
+                .on_hover_text(
+                    "Save the schedule (only when the CRON expression and zone are valid)",
+                )
                 .clicked()
             {
                 commands.push(Command::Schedules(Action::Save));
@@ -416,32 +426,31 @@ impl SchedulesPage {
         });
     }
 
-    fn cron_row(&mut self, ui: &mut Ui) {
+    fn cron_row(&mut self, ui: &mut Ui) -> egui::Response {
         let wrong = self.check.wrong_position();
         let error = self.check.cron_error().map(ToString::to_string);
         let tooltip = "Five fields: minute hour day-of-month month day-of-week (e.g. 0 2 * * 1-5 \
                        is 02:00 on weekdays); six with seconds first; or @hourly, @daily, \
                        @weekly, @monthly";
-        let label = ui.label("CRON").on_hover_text(tooltip);
         let mut layouter = |ui: &Ui, buf: &dyn egui::TextBuffer, wrap_width: f32| {
             let mut job = schedule_editor::highlight_job(buf.as_str(), wrong, ui);
             job.wrap.max_width = wrap_width;
             ui.fonts_mut(|f| f.layout_job(job))
         };
-        let _ = ui
-            .add(
-                egui::TextEdit::singleline(&mut self.form.cron)
-                    .hint_text("0 2 * * 1-5")
-                    .desired_width(320.0)
-                    .layouter(&mut layouter),
-            )
-            .labelled_by(label.id)
-            .on_hover_text(tooltip);
-        ui.end_row();
-        ui.label("");
-        ui.vertical(|ui| {
-            schedule_editor::fields_ui(ui, &self.form.cron, wrong);
-            match &self.check.result {
+        let cron = &mut self.form.cron;
+        let check = &self.check;
+        let response = widgets::row(ui, "CRON", tooltip, |ui, label| {
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(cron)
+                        .hint_text("0 2 * * 1-5")
+                        .desired_width(320.0)
+                        .layouter(&mut layouter),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(tooltip);
+            schedule_editor::fields_ui(ui, cron, wrong);
+            match &check.result {
                 Some(Ok(checked)) => {
                     ui.label(widgets::toned(ui, Tone::Ok, checked.description.clone()).strong());
                     ui.label(RichText::new("Next runs").color(ui.visuals().weak_text_color()));
@@ -457,8 +466,9 @@ impl SchedulesPage {
                 }
                 None => {}
             }
+            response
         });
-        ui.end_row();
+        response
     }
 
     fn list_ui(&mut self, ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
@@ -470,115 +480,34 @@ impl SchedulesPage {
             }
             return;
         }
-        let now = shared.now();
-        egui::Grid::new("schedule_list")
-            .num_columns(6)
-            .striped(true)
-            .spacing([16.0, 6.0])
-            .show(ui, |ui| {
-                for h in ["Schedule", "When", "Next run", "Last run", "Status", ""] {
-                    ui.label(RichText::new(h).strong());
-                }
-                ui.end_row();
-                for l in &self.list {
-                    let r = &l.record;
-                    let parsed = Schedule::parse(&r.cron, &r.timezone);
-                    ui.vertical(|ui| {
-                        ui.label(RichText::new(&r.name).strong());
-                        ui.label(
-                            RichText::new(&r.client_name).color(ui.visuals().weak_text_color()),
-                        );
-                    });
-                    ui.vertical(|ui| {
-                        ui.label(
-                            parsed
-                                .as_ref()
-                                .map(|s| s.describe())
-                                .unwrap_or_else(|e| e.to_string()),
-                        );
-                        ui.label(
-                            RichText::new(format!("{}  ({})", r.cron, r.timezone))
-                                .monospace()
-                                .color(ui.visuals().weak_text_color()),
-                        );
-                    });
-                    let runs = r.active && r.client_active;
-                    match parsed.ok().and_then(|s| s.next_after(now)).filter(|_| runs) {
-                        Some(next) => ui
-                            .label(widgets::local_time(next))
-                            .on_hover_text(widgets::relative(next, now)),
-                        None => ui.label("-"),
-                    };
-                    match &l.last {
-                        Some(f) => ui.label(widgets::local_time(f.fire_time)),
-                        None => ui.label("never"),
-                    };
-                    status_ui(ui, l);
-                    ui.horizontal(|ui| {
-                        if ui
-                            .small_button("Edit")
-                            .accessible_name(format!("Edit schedule {}", r.name))
-                            .on_hover_text("Load this schedule into the form")
-                            .clicked()
-                        {
-                            commands.push(Command::Schedules(Action::Edit(r.id)));
-                        }
-                        if ui
-                            .small_button("Delete")
-                            .accessible_name(format!("Delete schedule {}", r.name))
-                            .on_hover_text("Remove this schedule")
-                            .clicked()
-                        {
-                            self.confirm_delete = Some((r.id, r.name.clone()));
-                        }
-                    });
-                    ui.end_row();
-                }
-            });
+        if let Some(delete) = schedule_list::ui(ui, &self.list, shared.now(), commands) {
+            self.confirm_delete = Some(delete);
+        }
     }
 
     fn delete_dialog_ui(&mut self, ui: &mut Ui, commands: &mut Commands) {
         let Some((id, name)) = self.confirm_delete.clone() else {
             return;
         };
-        let modal = egui::Modal::new(egui::Id::unique("confirm_delete_schedule")).show(ui.ctx(), |ui| {
-            ui.set_max_width(380.0);
-            ui.label(RichText::new(format!("Delete schedule \"{name}\"?")).strong());
-            ui.label("It stops running. The jobs it started stay in the history.");
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                if ui.button("Delete").on_hover_text("Delete it now").clicked() {
-                    commands.push(Command::Schedules(Action::Delete(id)));
-                    return true;
-                }
-                ui.button("Cancel").on_hover_text("Keep the schedule (Escape)").clicked()
-            })
-            .inner
-        });
+        let modal =
+            egui::Modal::new(egui::Id::unique("confirm_delete_schedule")).show(ui.ctx(), |ui| {
+                ui.set_max_width(380.0);
+                ui.label(RichText::new(format!("Delete schedule \"{name}\"?")).strong());
+                ui.label("It stops running. The jobs it started stay in the history.");
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Delete").on_hover_text("Delete it now").clicked() {
+                        commands.push(Command::Schedules(Action::Delete(id)));
+                        return true;
+                    }
+                    ui.button("Cancel")
+                        .on_hover_text("Keep the schedule (Escape)")
+                        .clicked()
+                })
+                .inner
+            });
         if modal.inner || modal.should_close() {
             self.confirm_delete = None;
-        }
-    }
-}
-
-fn status_ui(ui: &mut Ui, l: &Listed) {
-    let r = &l.record;
-    if !r.client_active {
-        let _ = widgets::status_chip(ui, Tone::Neutral, "Client inactive");
-    } else if !r.active {
-        let _ = widgets::status_chip(ui, Tone::Neutral, "Paused");
-    } else {
-        match l.last.as_ref().and_then(|f| f.job_status) {
-            Some(status) => {
-                let text = match status {
-                    JobStatus::Blocked => "Blocked",
-                    other => theme::job_status_text(other),
-                };
-                let _ = widgets::status_chip(ui, theme::job_tone(status), text);
-            }
-            None => {
-                let _ = widgets::status_chip(ui, Tone::Info, "Waiting");
-            }
         }
     }
 }

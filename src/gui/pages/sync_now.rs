@@ -4,18 +4,18 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 use poll_promise::Promise;
 
-use crate::engine::{GuardInfo, JobOutcome, SyncRequest};
+use super::sync_result::{ResultView, kind_text, outcome_ui};
+use crate::engine::SyncRequest;
+use crate::gui::Page;
 use crate::gui::command::{Command, Commands};
 use crate::gui::data::{RunningJob, Shared};
 use crate::gui::tasks::{Outcome, Tasks, take_ready};
 use crate::gui::theme::{self, Tone};
 use crate::gui::widgets;
-use crate::gui::Page;
-use crate::model::{ClientKey, JobCounts, JobId, JobKind, JobStatus, JobSummary, Trigger};
+use crate::model::{ClientKey, JobStatus, JobSummary, Trigger};
 use crate::store::JobFilter;
 
 #[derive(Default)]
@@ -26,66 +26,11 @@ pub struct SyncNowPage {
     /// The newest recorded job per client (also from before this session).
     last: HashMap<ClientKey, JobSummary>,
     last_version: (u64, u64),
-    last_load: Option<Promise<Outcome<Vec<(ClientKey, JobSummary)>>>>,
+    last_load: Option<Promise<Outcome<NewestJobs>>>,
 }
 
-/// A finished job as the summary shows it: from this session's engine events, or from
-/// the job history.
-struct ResultView {
-    job: JobId,
-    client: ClientKey,
-    client_name: String,
-    status: JobStatus,
-    kind: JobKind,
-    counts: JobCounts,
-    users_read: u64,
-    duration_ms: u64,
-    error_code: Option<String>,
-    error_message: Option<String>,
-    guard: Option<GuardInfo>,
-    finished_at: Option<DateTime<Utc>>,
-}
-
-impl From<&JobOutcome> for ResultView {
-    fn from(o: &JobOutcome) -> Self {
-        Self {
-            job: o.job,
-            client: o.client,
-            client_name: o.client_name.clone(),
-            status: o.status,
-            kind: o.kind,
-            counts: o.counts,
-            users_read: o.users_read,
-            duration_ms: o.duration_ms,
-            error_code: o.error_code.clone(),
-            error_message: o.error_message.clone(),
-            guard: o.guard,
-            finished_at: None,
-        }
-    }
-}
-
-impl ResultView {
-    fn of_summary(client: ClientKey, j: &JobSummary) -> Self {
-        Self {
-            job: j.id,
-            client,
-            client_name: j.client_name.clone(),
-            status: j.status,
-            kind: j.kind,
-            counts: j.counts,
-            users_read: j.users_read,
-            duration_ms: j
-                .duration()
-                .map(|d| d.num_milliseconds().max(0) as u64)
-                .unwrap_or(0),
-            error_code: j.error_code.clone(),
-            error_message: j.error_message.clone(),
-            guard: None,
-            finished_at: j.finished_at,
-        }
-    }
-}
+/// The newest finished job of each client.
+type NewestJobs = Vec<(ClientKey, JobSummary)>;
 
 impl SyncNowPage {
     pub fn is_busy(&self) -> bool {
@@ -103,7 +48,10 @@ impl SyncNowPage {
             self.last = list.into_iter().collect();
         }
         let version = (shared.data_version, shared.clients_version);
-        if visible && shared.clients_loaded && self.last_version != version && self.last_load.is_none()
+        if visible
+            && shared.clients_loaded
+            && self.last_version != version
+            && self.last_load.is_none()
         {
             self.last_version = version;
             let clients: Vec<ClientKey> = shared.clients.iter().map(|c| c.key).collect();
@@ -134,7 +82,11 @@ impl SyncNowPage {
         let stored = self.last.get(&key);
         match (session, stored) {
             (Some(o), Some(j)) if j.id > o.job => Some(ResultView::of_summary(key, j)),
-            (Some(o), _) => Some(ResultView::from(o)),
+            (Some(o), _) => {
+                let mut view = ResultView::from(o);
+                view.finished_at = shared.outcome_times.get(&key).copied();
+                Some(view)
+            }
             (None, Some(j)) => Some(ResultView::of_summary(key, j)),
             (None, None) => None,
         }
@@ -300,7 +252,9 @@ impl SyncNowPage {
             });
         ui.add_space(6.0);
         let running = self.client.and_then(|k| shared.running_for(k));
-        let starting = self.client.is_some_and(|k| shared.starting.contains_key(&k));
+        let starting = self
+            .client
+            .is_some_and(|k| shared.starting.contains_key(&k));
         ui.horizontal(|ui| {
             let button = ui
                 .add_enabled(self.client.is_some(), egui::Button::new("Sync now"))
@@ -373,8 +327,9 @@ fn running_ui(ui: &mut Ui, job: &RunningJob, commands: &mut Commands) {
             );
             if let Some(p) = &job.progress {
                 let mut line = format!(
-                    "{} pages · {} users · {}",
+                    "{} page{} · {} users · {}",
                     widgets::count(p.pages),
+                    if p.pages == 1 { "" } else { "s" },
                     widgets::count(p.users),
                     widgets::duration_ms(p.elapsed_ms)
                 );
@@ -385,131 +340,6 @@ fn running_ui(ui: &mut Ui, job: &RunningJob, commands: &mut Commands) {
             }
         });
     ui.add_space(4.0);
-}
-
-fn outcome_ui(ui: &mut Ui, o: &ResultView, shared: &Shared, commands: &mut Commands) {
-    egui::Frame::group(ui.style())
-        .inner_margin(egui::Margin::same(10))
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.horizontal(|ui| {
-                let _ = widgets::status_chip(
-                    ui,
-                    theme::job_tone(o.status),
-                    theme::job_status_text(o.status),
-                );
-                ui.label(format!(
-                    "{} · {} · {} users read in {}",
-                    o.client_name,
-                    kind_text(o.kind),
-                    widgets::count(o.users_read),
-                    widgets::duration_ms(o.duration_ms)
-                ));
-                if let Some(at) = o.finished_at {
-                    ui.label(
-                        RichText::new(format!(
-                            "finished {} ({})",
-                            widgets::local_time(at),
-                            widgets::relative(at, shared.now())
-                        ))
-                        .color(ui.visuals().weak_text_color()),
-                    );
-                }
-            });
-            ui.add_space(4.0);
-            counts_grid(ui, o);
-            ui.add_space(4.0);
-            if o.kind == JobKind::DryRun {
-                widgets::note(ui, "Dry run: these are the changes a sync would make; nothing was applied.");
-            }
-            if o.status == JobStatus::Blocked {
-                blocked_ui(ui, o, commands);
-            } else if let Some(message) = &o.error_message
-                && o.status != JobStatus::Succeeded
-            {
-                let text = match &o.error_code {
-                    Some(code) => format!("{message} (code {code})"),
-                    None => message.clone(),
-                };
-                widgets::banner_text(ui, theme::job_tone(o.status), &text);
-            }
-            if ui
-                .link(format!("Open job {} in Job History", o.job))
-                .on_hover_text("Timing, log and every change of this job")
-                .clicked()
-            {
-                commands.push(Command::OpenJob(o.job));
-            }
-        });
-}
-
-fn counts_grid(ui: &mut Ui, o: &ResultView) {
-    let c = &o.counts;
-    let cells = [
-        ("Added", c.added),
-        ("Updated", c.updated),
-        ("Disabled", c.disabled),
-        ("Re-enabled", c.enabled),
-        ("Deleted", c.deleted),
-        ("Restored", c.restored),
-        ("Manager changes", c.manager_changed),
-        ("Unchanged", c.unchanged),
-    ];
-    egui::Grid::new(("outcome_counts", o.job))
-        .num_columns(8)
-        .spacing([20.0, 2.0])
-        .show(ui, |ui| {
-            for (label, _) in cells {
-                ui.label(RichText::new(label).color(ui.visuals().weak_text_color()));
-            }
-            ui.end_row();
-            for (label, n) in cells {
-                let _ = ui
-                    .label(RichText::new(widgets::count(n)).size(18.0).strong())
-                    .on_hover_text(format!("{label}: {n}"));
-            }
-            ui.end_row();
-        });
-}
-
-fn blocked_ui(ui: &mut Ui, o: &ResultView, commands: &mut Commands) {
-    widgets::banner(ui, Tone::Warn, |ui| {
-        ui.label(RichText::new("Blocked by the deletion guard: nothing was applied.").strong());
-        match (&o.guard, &o.error_message) {
-            (Some(g), _) => {
-                ui.label(format!(
-                    "This sync would delete or disable {} of {} users; the guard allows {}.",
-                    widgets::count(g.removals),
-                    widgets::count(g.directory_size),
-                    widgets::count(g.limit)
-                ));
-            }
-            (None, Some(message)) => {
-                ui.add(egui::Label::new(message.as_str()).wrap());
-            }
-            (None, None) => {}
-        }
-        ui.label("Review the changes in Job History. If they are expected, apply them.");
-        ui.add_space(4.0);
-        if ui
-            .button("Apply anyway")
-            .on_hover_text("Run this sync again with your consent to the deletions")
-            .clicked()
-        {
-            let mut request = SyncRequest::new(o.client, Trigger::Manual);
-            request.full = o.kind == JobKind::Full;
-            request.allow_deletes = true;
-            commands.push(Command::StartSync(request));
-        }
-    });
-}
-
-fn kind_text(kind: JobKind) -> &'static str {
-    match kind {
-        JobKind::Full => "full sync",
-        JobKind::Incremental => "incremental sync",
-        JobKind::DryRun => "dry run",
-    }
 }
 
 fn capitalise(s: &str) -> String {
