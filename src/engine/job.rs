@@ -502,9 +502,20 @@ async fn sync_once(
         let shared = rec.shared.clone();
         let (job, client_key, started) = (rec.job, rec.client, rec.started);
         let seen = rec.seen.clone();
+        let mut last_saved = Instant::now();
         let result = fetch_round(&graph, start.as_deref(), cancel, |p| {
             seen.0.store(p.pages, Ordering::Relaxed);
             seen.1.store(p.users, Ordering::Relaxed);
+            // Other processes (the GUI, `jobs list`) see a running job's progress too.
+            if last_saved.elapsed() >= std::time::Duration::from_secs(2) {
+                last_saved = Instant::now();
+                let shared = shared.clone();
+                tokio::task::spawn_blocking(move || {
+                    shared
+                        .open_store()
+                        .and_then(|s| s.update_job_progress(job, p.pages, p.users))
+                });
+            }
             shared.emit_progress(Event::JobProgress(Progress {
                 job,
                 client: client_key,
