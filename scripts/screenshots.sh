@@ -114,10 +114,15 @@ shot() {
         bin=$1; file=$2; shift 2
         "$bin" & app=$!
         win=""
-        for _ in $(seq 100); do
+        for _ in $(seq 300); do
             win=$(xdotool search --name "^User Sync$" 2>/dev/null | head -n1) && [ -n "$win" ] && break
             sleep 0.2
         done
+        if [ -z "$win" ]; then
+            echo "the window did not appear" >&2
+            kill $app 2>/dev/null
+            exit 1
+        fi
         sleep 3
         for step in "$@"; do
             case "$step" in

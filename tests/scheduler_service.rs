@@ -358,9 +358,8 @@ fn edits_take_effect_while_the_scheduler_runs() {
         )
         .expect("edit");
     assert!(
-        wait_for(&mut [&mut e], || finished(&jobs_of(dir.path(), "Often"))
-            .len()
-            >= 1),
+        wait_for(&mut [&mut e], || !finished(&jobs_of(dir.path(), "Often"))
+            .is_empty()),
         "the edited schedule ran; log:\n{}",
         log_file(dir.path())
     );

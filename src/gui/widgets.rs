@@ -51,7 +51,9 @@ pub fn form_row(
     add: impl FnOnce(&mut Ui) -> Response,
 ) -> Response {
     row(ui, label, tooltip, |ui, label_response| {
-        let response = add(ui).labelled_by(label_response.id).on_hover_text(tooltip);
+        let response = add(ui)
+            .labelled_by(label_response.id)
+            .on_hover_text(tooltip);
         if let Some((tone, text)) = message {
             ui.scope(|ui| {
                 ui.set_max_width(460.0);

@@ -99,7 +99,10 @@ fn inline_messages_follow_typing_and_save_is_refused() {
     gui.harness.get_by_label("Name").focus();
     gui.harness.step();
     gui.harness.step();
-    assert!(gui.harness.get_by_label("Name").is_focused(), "focus lands on Name");
+    assert!(
+        gui.harness.get_by_label("Name").is_focused(),
+        "focus lands on Name"
+    );
     gui.harness.key_press(egui::Key::Tab);
     gui.harness.step();
     gui.harness.step();

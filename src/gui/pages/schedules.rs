@@ -308,87 +308,87 @@ impl SchedulesPage {
             }
         };
         ui.vertical(|ui| {
-                let current = self
-                    .form
-                    .client
-                    .and_then(|k| shared.client(k))
-                    .map(|c| c.name.clone())
-                    .unwrap_or_else(|| "Choose a client".into());
-                let client = &mut self.form.client;
-                let _ = widgets::form_row(
-                    ui,
-                    "Client",
-                    "The client this schedule syncs (fixed once the schedule is saved)",
-                    None,
-                    |ui| {
-                        ui.add_enabled_ui(!editing_client, |ui| {
-                            egui::ComboBox::from_id_salt("schedule_client")
-                                .selected_text(current)
-                                .width(320.0)
-                                .show_ui(ui, |ui| {
-                                    for c in &shared.clients {
-                                        let text = if c.active {
-                                            c.name.clone()
-                                        } else {
-                                            format!("{} (inactive: will not run)", c.name)
-                                        };
-                                        ui.selectable_value(client, Some(c.key), text);
-                                    }
-                                })
-                                .response
-                        })
-                        .inner
-                    },
-                );
-                let name_msg = (self.form.submitted && self.form.name.trim().is_empty())
-                    .then_some((Tone::Error, "required; for example \"Nightly\""));
-                let r = widgets::form_row(
-                    ui,
-                    "Schedule name",
-                    "A name for this schedule, unique for the client",
-                    name_msg,
-                    |ui| {
-                        ui.add(
-                            egui::TextEdit::singleline(&mut self.form.name)
-                                .hint_text("e.g. Nightly")
-                                .desired_width(320.0),
-                        )
-                    },
-                );
-                enter(&r);
-                enter(&self.cron_row(ui));
-                let zone_msg = self.check.zone_error();
-                let timezone = &mut self.form.timezone;
-                let r = widgets::form_row(
-                    ui,
-                    "Time zone",
-                    "The IANA time zone the CRON expression is read in, e.g. Europe/Berlin or \
+            let current = self
+                .form
+                .client
+                .and_then(|k| shared.client(k))
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "Choose a client".into());
+            let client = &mut self.form.client;
+            let _ = widgets::form_row(
+                ui,
+                "Client",
+                "The client this schedule syncs (fixed once the schedule is saved)",
+                None,
+                |ui| {
+                    ui.add_enabled_ui(!editing_client, |ui| {
+                        egui::ComboBox::from_id_salt("schedule_client")
+                            .selected_text(current)
+                            .width(320.0)
+                            .show_ui(ui, |ui| {
+                                for c in &shared.clients {
+                                    let text = if c.active {
+                                        c.name.clone()
+                                    } else {
+                                        format!("{} (inactive: will not run)", c.name)
+                                    };
+                                    ui.selectable_value(client, Some(c.key), text);
+                                }
+                            })
+                            .response
+                    })
+                    .inner
+                },
+            );
+            let name_msg = (self.form.submitted && self.form.name.trim().is_empty())
+                .then_some((Tone::Error, "required; for example \"Nightly\""));
+            let r = widgets::form_row(
+                ui,
+                "Schedule name",
+                "A name for this schedule, unique for the client",
+                name_msg,
+                |ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.form.name)
+                            .hint_text("e.g. Nightly")
+                            .desired_width(320.0),
+                    )
+                },
+            );
+            enter(&r);
+            enter(&self.cron_row(ui));
+            let zone_msg = self.check.zone_error();
+            let timezone = &mut self.form.timezone;
+            let r = widgets::form_row(
+                ui,
+                "Time zone",
+                "The IANA time zone the CRON expression is read in, e.g. Europe/Berlin or \
                      UTC; daylight saving is handled",
-                    zone_msg.as_deref().map(|m| (Tone::Error, m)),
-                    |ui| {
-                        ui.horizontal(|ui| {
-                            let r = ui.add(
-                                egui::TextEdit::singleline(timezone)
-                                    .hint_text("Europe/Berlin")
-                                    .desired_width(220.0),
-                            );
-                            if ui
-                                .small_button("This computer's zone")
-                                .on_hover_text("Use the time zone this computer is set to")
-                                .clicked()
-                            {
-                                *timezone = schedule::machine_time_zone().name().to_string();
-                            }
-                            r
-                        })
-                        .inner
-                    },
-                );
-                enter(&r);
-                let _ = widgets::form_row(ui, "Active", "Only active schedules run", None, |ui| {
-                    ui.checkbox(&mut self.form.active, "Run this schedule")
-                });
+                zone_msg.as_deref().map(|m| (Tone::Error, m)),
+                |ui| {
+                    ui.horizontal(|ui| {
+                        let r = ui.add(
+                            egui::TextEdit::singleline(timezone)
+                                .hint_text("Europe/Berlin")
+                                .desired_width(220.0),
+                        );
+                        if ui
+                            .small_button("This computer's zone")
+                            .on_hover_text("Use the time zone this computer is set to")
+                            .clicked()
+                        {
+                            *timezone = schedule::machine_time_zone().name().to_string();
+                        }
+                        r
+                    })
+                    .inner
+                },
+            );
+            enter(&r);
+            let _ = widgets::form_row(ui, "Active", "Only active schedules run", None, |ui| {
+                ui.checkbox(&mut self.form.active, "Run this schedule")
             });
+        });
         if submit && !busy {
             commands.push(Command::Schedules(Action::Save));
         }
@@ -439,7 +439,7 @@ impl SchedulesPage {
         };
         let cron = &mut self.form.cron;
         let check = &self.check;
-        let response = widgets::row(ui, "CRON", tooltip, |ui, label| {
+        widgets::row(ui, "CRON", tooltip, |ui, label| {
             let response = ui
                 .add(
                     egui::TextEdit::singleline(cron)
@@ -467,8 +467,7 @@ impl SchedulesPage {
                 None => {}
             }
             response
-        });
-        response
+        })
     }
 
     fn list_ui(&mut self, ui: &mut Ui, shared: &Shared, commands: &mut Commands) {
