@@ -108,6 +108,15 @@ mkdir -p "$out"
 # shot PAGE FILE [steps...]: opens the app on PAGE, runs the steps (x,y clicks in window
 # coordinates, "type:TEXT", "key:KEYS", "wait:SECONDS", "scroll:CLICKS"), saves the window.
 shot() {
+    local attempt
+    for attempt in 1 2 3; do
+        shot_once "$@" && return 0
+        echo "retrying $2 (attempt $attempt failed)" >&2
+        sleep 2
+    done
+    return 1
+}
+shot_once() {
     local page=$1 file=$2
     shift 2
     USERSYNC_START_PAGE=$page xvfb-run -a -s "-screen 0 1280x820x24" bash -c '
@@ -138,7 +147,7 @@ shot() {
         sleep 1
         /usr/bin/import -window "$win" "$file"
         kill $app; wait $app 2>/dev/null || true
-    ' _ "$bin" "$out/$file" "$@"
+    ' _ "$bin" "$out/$file" "$@" || return 1
     echo "saved docs/screenshots/$file" >&2
 }
 
@@ -148,14 +157,20 @@ shot information information.png
 shot clients clients.png 457,82 wait:0.5 400,132 wait:1 300,500 wait:3
 shot schedules schedules.png
 # A wrong hour: the field is named and highlighted, Save is refused.
-shot schedules schedules-invalid.png 500,150 key:ctrl+a "type:0 25 * * 1-5" 246,339 wait:0.5
-# Job History: pick the incremental sync that changed titles and a manager.
-shot jobs job-history.png 600,118 wait:0.5 400,209 wait:1.5 scroll:3
+shot schedules schedules-invalid.png 500,116 "type:Weekdays" 500,150 key:ctrl+a \
+    "type:0 25 * * 1-5" key:Return wait:0.5
+# Job History: pick the incremental sync that changed titles and a manager; then its
+# change list further down.
+shot jobs job-history.png 600,118 wait:0.5 400,209 wait:1.5
+shot jobs job-changes.png 600,118 wait:0.5 400,209 wait:1.5 scroll:3
 shot directory directory.png
 # Hierarchy, then open the top of the tree and one level below it.
-shot directory directory-tree.png 587,82 wait:1 207,137 wait:1 227,167 wait:1 227,197
+shot directory directory-tree.png 587,82 wait:1 207,137 wait:1 227,167
 # A slow tenant for a moment, so the progress shows; then Full resync and Sync now.
 curl -s -X POST "$A/faults" -H 'content-type: application/json' -d '{"latencyMs":3000}' >/dev/null
 shot sync sync-now.png 337,116 233,152 wait:1.5
 curl -s -X POST "$A/faults" -H 'content-type: application/json' -d '{"latencyMs":0}' >/dev/null
+# The light theme (the manual override, as the app itself would have saved it).
+printf '{"app":"(page:Directory,theme:Light)"}' > "$USERSYNC_DATA_DIR/gui-state.ron"
+shot directory directory-light.png
 ls -la "$out"

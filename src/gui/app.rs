@@ -36,6 +36,8 @@ pub struct App {
     starts: Vec<Promise<StartAnswer>>,
     scheduler: scheduler::SchedulerLink,
     demo_users: usize,
+    /// Engine events handled so far (benchmarks compare frames with events).
+    events_handled: u64,
     tasks: Tasks,
     engine: EngineHandle,
 }
@@ -120,6 +122,7 @@ impl App {
             starts: Vec::new(),
             scheduler,
             demo_users: config.demo_users,
+            events_handled: 0,
             tasks,
             engine,
         };
@@ -178,7 +181,13 @@ impl App {
         self.tasks.ctx().request_repaint();
     }
 
+    /// Engine events handled since the start.
+    pub fn events_handled(&self) -> u64 {
+        self.events_handled
+    }
+
     fn handle_event(&mut self, event: Event) {
+        self.events_handled += 1;
         let shared = &mut self.shared;
         match event {
             Event::JobStarted {

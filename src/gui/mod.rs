@@ -118,5 +118,5 @@ pub fn run(data_dir: PathBuf, backend: Backend) -> Result<(), GuiError> {
         options,
         Box::new(move |cc| Ok(Box::new(App::new(cc, config)?))),
     )
-    .map_err(|e| GuiError::Window(e.to_string()))
+    .map_err(|e| GuiError::Window(e.to_string().trim_end_matches(['.', ' ']).to_string()))
 }

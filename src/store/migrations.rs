@@ -17,20 +17,26 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Brings the schema up to `target` (≤ SCHEMA_VERSION). Tests use a lower target to
 /// build databases of an older version.
 pub(crate) fn migrate(conn: &mut Connection, target: i64) -> Result<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for version in current..target {
-        let sql = MIGRATIONS[version as usize];
+    loop {
+        // Take the write lock first, then read the version: two processes opening a new
+        // database at once must not both run the same migration.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from_sql)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version >= target {
+            return Ok(());
+        }
         let next = version + 1;
         let wrap = |source| StoreError::Migration {
             version: next,
             source,
         };
-        let tx = conn.transaction().map_err(wrap)?;
+        let sql = MIGRATIONS[version as usize];
         tx.execute_batch(sql).map_err(wrap)?;
         tx.pragma_update(None, "user_version", next).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
     }
-    Ok(())
 }
 
 #[doc(hidden)]

@@ -54,9 +54,21 @@ fn validate_and_save_adds_a_client() {
         Some("Contoso demo")
     );
     assert_eq!(gui.value_of("Secret"), "");
-    // The secret never reaches eframe storage or Debug output.
+    // The secret never reaches Debug output, nor any file but the opt-in secret store.
     let debug = format!("{:?}", gui.app().pages().clients.form());
     assert!(!debug.contains(demo.tenant.client_secret()));
+    for entry in std::fs::read_dir(gui.data_dir()).expect("data dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() && path.file_name() != Some(std::ffi::OsStr::new("secrets.json")) {
+            let bytes = std::fs::read(&path).expect("read");
+            let needle = demo.tenant.client_secret().as_bytes();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "the secret is in {}",
+                path.display()
+            );
+        }
+    }
 }
 
 #[test]

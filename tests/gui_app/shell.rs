@@ -83,7 +83,25 @@ fn every_page_is_accessible_and_an_idle_window_does_not_repaint() {
     let demo = Demo::with_users(40);
     let dir = tempfile::tempdir().expect("dir");
     let client = save_demo_client(dir.path(), &demo, "Quiet");
-    let mut gui = Gui::in_dir(dir, Options::default());
+    usersync::store::Store::open_in(dir.path())
+        .expect("store")
+        .insert_schedule(&usersync::store::schedules::NewSchedule {
+            client_key: client.key,
+            name: "Nightly",
+            cron: "0 2 * * *",
+            timezone: "UTC",
+            active: true,
+        })
+        .expect("schedule");
+    // The scheduler runs too: it wakes the window only when its status changes.
+    let mut gui = Gui::in_dir(
+        dir,
+        Options {
+            run_scheduler: true,
+            ..Options::default()
+        },
+    );
+    gui.wait_for_text("Scheduler on (1 active schedule)");
     gui.go(Page::SyncNow);
     gui.click("Sync now");
     gui.wait("the sync", |app| {

@@ -107,11 +107,12 @@ impl TreeState {
                         clicked = Some(i);
                     }
                     let a = &user.attributes;
-                    let role = [a.job_title.as_deref(), a.department.as_deref()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let role = match (a.job_title.as_deref(), a.department.as_deref()) {
+                        (Some(t), Some(d)) if !t.contains(d) => format!("{t} · {d}"),
+                        (Some(t), _) => t.to_string(),
+                        (None, Some(d)) => d.to_string(),
+                        (None, None) => String::new(),
+                    };
                     if !role.is_empty() {
                         ui.label(RichText::new(role).color(ui.visuals().weak_text_color()));
                     }
@@ -126,11 +127,7 @@ impl TreeState {
                         );
                     }
                     if !directory_data::enabled(user) {
-                        ui.label(
-                            RichText::new("disabled")
-                                .small()
-                                .color(ui.visuals().warn_fg_color),
-                        );
+                        ui.label(RichText::new("disabled").color(ui.visuals().warn_fg_color));
                     }
                 });
             }

@@ -223,19 +223,18 @@ impl SchedulesPage {
         self.form.submitted = true;
         self.banner = None;
         let name = self.form.name.trim().to_string();
-        let problem = if self.form.client.is_none() {
-            Some("Choose a client.".to_string())
-        } else if name.is_empty() {
-            Some("Give the schedule a name, such as \"Nightly\".".to_string())
-        } else if let Err(e) =
-            Schedule::validate(&self.form.cron, &self.form.timezone, shared.now())
-        {
-            Some(e.to_string())
-        } else {
-            None
-        };
-        if let Some(p) = problem {
-            self.banner = Some((Tone::Error, format!("Not saved: {p}")));
+        let mut problems = Vec::new();
+        if self.form.client.is_none() {
+            problems.push("choose a client".to_string());
+        }
+        if name.is_empty() {
+            problems.push("give the schedule a name, such as \"Nightly\"".to_string());
+        }
+        if let Err(e) = Schedule::validate(&self.form.cron, &self.form.timezone, shared.now()) {
+            problems.push(e.to_string());
+        }
+        if !problems.is_empty() {
+            self.banner = Some((Tone::Error, format!("Not saved: {}.", problems.join("; "))));
             self.banner_form = self.form_key();
             return;
         }
