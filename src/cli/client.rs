@@ -8,10 +8,14 @@ use serde::Serialize;
 use super::output::{print_json, table};
 use super::validate as validation;
 use super::{CliError, Context};
-use crate::client_input::{ClientForm, FieldError, FieldName, InputErrors, secret_warning};
+use crate::client_input::{
+    ClientForm, FieldError, FieldName, InputErrors, ValidClient, secret_warning,
+};
+use crate::client_service::{self as service, ClientServiceError, SaveTarget};
+use crate::graph::ValidationReport;
 use crate::model::{Client, ClientKey, Cloud, DeletionGuard, Endpoints, Secret, ValidationRecord};
-use crate::secrets::{Backend, SecretError, SecretStore};
-use crate::store::{ClientUpdate, Store};
+use crate::secrets::SecretStore;
+use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
@@ -179,25 +183,27 @@ fn read_secret(src: &SecretSource) -> Result<Option<String>, FieldError> {
     Ok(None)
 }
 
-fn open_secrets(ctx: &Context) -> Result<SecretStore, CliError> {
-    Ok(SecretStore::open(ctx.backend, &ctx.data_dir)?)
-}
-
 /// The secret store that holds this client's secret, or a clear error if this run was
 /// started with the other one.
 fn secrets_for(ctx: &Context, store: &Store, key: ClientKey) -> Result<SecretStore, CliError> {
-    let stored = store
-        .secret_backend(key)?
-        .and_then(|s| Backend::parse(&s))
-        .unwrap_or(Backend::Os);
-    if stored != ctx.backend {
-        return Err(SecretError::WrongBackend {
-            stored: stored.as_str(),
-            current: ctx.backend.as_str(),
+    Ok(service::secrets_for(
+        store,
+        ctx.backend,
+        &ctx.data_dir,
+        key,
+    )?)
+}
+
+impl From<ClientServiceError> for CliError {
+    fn from(e: ClientServiceError) -> Self {
+        match e {
+            ClientServiceError::Store(e) => e.into(),
+            ClientServiceError::Secret(e) => e.into(),
+            ClientServiceError::SecretRequired | ClientServiceError::NotFound => {
+                CliError::bad_input(e)
+            }
         }
-        .into());
     }
-    open_secrets(ctx)
 }
 
 /// Checks the form; a problem reading the secret joins the field errors.
@@ -261,74 +267,74 @@ fn add(ctx: &Context, args: AddArgs) -> Result<(), CliError> {
     if store.find_client(&valid.name)?.is_some() {
         return Err(crate::store::StoreError::DuplicateClientName(valid.name).into());
     }
-    let secrets = open_secrets(ctx)?;
     let report = if args.validate {
         eprintln!("Validating \"{}\"…", valid.name);
-        let report = validation::run_validation(
-            &valid.cloud,
-            &valid.tenant_id,
-            &valid.client_id,
-            secret.clone(),
-            valid.azure_sso,
-        )?;
-        validation::print_report(&report, ctx.json && !report.ok);
-        if !report.ok {
-            return Err(validation::failure(&report, false).quiet(ctx.json));
-        }
-        Some(report)
+        Some(validate_first(ctx, &valid, secret)?)
     } else {
         None
     };
-    let now = chrono::Utc::now();
-    let client = Client {
-        key: ClientKey::new(),
-        name: valid.name,
-        tenant_id: valid.tenant_id,
-        client_id: valid.client_id,
-        active: valid.active,
-        azure_sso: valid.azure_sso,
-        cloud: valid.cloud,
-        guard: valid.guard,
-        created_at: now,
-        updated_at: now,
-        last_validation: None,
-    };
-    // The row and the secret are saved together: the row is committed only after the
-    // keyring accepted the secret, and the secret is removed again if the commit fails.
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(crate::store::StoreError::from)?;
-    store.insert_client(&client, ctx.backend.as_str())?;
-    let record = report.as_ref().map(validation::record_of);
-    if let Some(record) = &record {
-        store.record_validation(client.key, record)?;
-    }
-    let client = Client {
-        last_validation: record,
-        ..client
-    };
-    secrets.set(client.key, &secret)?;
-    if let Err(e) = tx.commit() {
-        let _ = secrets.delete(client.key);
-        return Err(crate::store::StoreError::from(e).into());
-    }
+    let record = report.as_ref().map(service::validation_record);
+    let saved = service::save_client(
+        &store,
+        ctx.backend,
+        &ctx.data_dir,
+        SaveTarget::New,
+        &valid,
+        record.as_ref(),
+    )?;
     eprintln!(
         "Saved client \"{}\"; its secret is in the {}.",
-        client.name,
-        secrets.describe()
+        saved.client.name, saved.secret_store
     );
-    if ctx.json {
-        let view = ClientView::new(&client, Some(true), &secrets);
-        match &report {
-            Some(validation) => print_json(&validation::SavedWithValidation {
-                client: view,
-                validation,
-            }),
-            None => print_json(&view),
-        }
-    }
+    print_saved(
+        ctx,
+        &saved.client,
+        Some(true),
+        saved.secret_store,
+        report.as_ref(),
+    );
     Ok(())
+}
+
+/// Validates settings before they are saved; a failure ends the command, nothing saved.
+fn validate_first(
+    ctx: &Context,
+    valid: &ValidClient,
+    secret: Secret,
+) -> Result<ValidationReport, CliError> {
+    let report = validation::run_validation(
+        &valid.cloud,
+        &valid.tenant_id,
+        &valid.client_id,
+        secret,
+        valid.azure_sso,
+    )?;
+    validation::print_report(&report, ctx.json && !report.ok);
+    if !report.ok {
+        return Err(validation::failure(&report, false).quiet(ctx.json));
+    }
+    Ok(report)
+}
+
+/// The `--json` document of a saved client, with its validation if one ran.
+fn print_saved(
+    ctx: &Context,
+    client: &Client,
+    secret_stored: Option<bool>,
+    secret_store: String,
+    report: Option<&ValidationReport>,
+) {
+    if !ctx.json {
+        return;
+    }
+    let view = ClientView::new(client, secret_stored, secret_store);
+    match report {
+        Some(validation) => print_json(&validation::SavedWithValidation {
+            client: view,
+            validation,
+        }),
+        None => print_json(&view),
+    }
 }
 
 fn warn_secret(secret: &Secret) {
@@ -412,67 +418,40 @@ fn edit(ctx: &Context, args: EditArgs) -> Result<(), CliError> {
     {
         return Err(crate::store::StoreError::DuplicateClientName(valid.name).into());
     }
-    let secrets = secrets_for(ctx, &store, current.key)?;
+    let target = SaveTarget::Existing(current.key);
     let report = if args.validate {
-        let secret = match &valid.secret {
-            Some(s) => s.clone(),
-            None => secrets.require(current.key)?,
-        };
-        eprintln!("Validating \"{}\"…", valid.name);
-        let report = validation::run_validation(
-            &valid.cloud,
-            &valid.tenant_id,
-            &valid.client_id,
-            secret,
-            valid.azure_sso,
+        let secret = service::secret_for_validation(
+            &store,
+            ctx.backend,
+            &ctx.data_dir,
+            target,
+            valid.secret.as_ref(),
         )?;
-        validation::print_report(&report, ctx.json && !report.ok);
-        if !report.ok {
-            return Err(validation::failure(&report, false).quiet(ctx.json));
-        }
-        Some(report)
+        eprintln!("Validating \"{}\"…", valid.name);
+        Some(validate_first(ctx, &valid, secret)?)
     } else {
         None
     };
-    let update = ClientUpdate {
-        name: Some(valid.name),
-        tenant_id: Some(valid.tenant_id),
-        client_id: Some(valid.client_id),
-        active: Some(valid.active),
-        azure_sso: Some(valid.azure_sso),
-        cloud: Some(valid.cloud),
-        guard: Some(valid.guard),
-    };
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(crate::store::StoreError::from)?;
-    let mut saved = store.update_client(current.key, &update)?;
-    if let Some(report) = &report {
-        let record = validation::record_of(report);
-        store.record_validation(current.key, &record)?;
-        saved.last_validation = Some(record);
-    }
-    if let Some(secret) = &valid.secret {
-        secrets.set(current.key, secret)?;
-    }
-    tx.commit().map_err(crate::store::StoreError::from)?;
-    let secret_note = if valid.secret.is_some() {
+    let record = report.as_ref().map(service::validation_record);
+    let saved = service::save_client(
+        &store,
+        ctx.backend,
+        &ctx.data_dir,
+        target,
+        &valid,
+        record.as_ref(),
+    )?;
+    let secret_note = if saved.secret_stored {
         "the new secret is stored"
     } else {
         "the stored secret was kept"
     };
-    eprintln!("Saved client \"{}\"; {secret_note}.", saved.name);
+    eprintln!("Saved client \"{}\"; {secret_note}.", saved.client.name);
     if ctx.json {
-        let has = secrets.contains(saved.key).ok();
-        let view = ClientView::new(&saved, has, &secrets);
-        match &report {
-            Some(validation) => print_json(&validation::SavedWithValidation {
-                client: view,
-                validation,
-            }),
-            None => print_json(&view),
-        }
+        let has = secrets_for(ctx, &store, saved.client.key)
+            .and_then(|s| Ok(s.contains(saved.client.key)?))
+            .ok();
+        print_saved(ctx, &saved.client, has, saved.secret_store, report.as_ref());
     }
     Ok(())
 }
@@ -490,7 +469,7 @@ fn validate_saved(ctx: &Context, name: &str) -> Result<(), CliError> {
         secret,
         client.azure_sso,
     )?;
-    store.record_validation(client.key, &validation::record_of(&report))?;
+    store.record_validation(client.key, &service::validation_record(&report))?;
     validation::print_report(&report, ctx.json);
     if report.ok {
         Ok(())
@@ -501,17 +480,10 @@ fn validate_saved(ctx: &Context, name: &str) -> Result<(), CliError> {
 
 fn remove(ctx: &Context, name: &str) -> Result<(), CliError> {
     let store = Store::open_in(&ctx.data_dir)?;
-    let client = store.client_by_name(name)?;
-    let secrets = secrets_for(ctx, &store, client.key)?;
-    // Delete the secret while the row's removal is still uncommitted: if the keyring
+    let key = store.client_by_name(name)?.key;
+    // The secret is deleted while the row's removal is uncommitted: if the keyring
     // refuses, the row stays and the admin can retry.
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(crate::store::StoreError::from)?;
-    store.delete_client(client.key)?;
-    secrets.delete(client.key)?;
-    tx.commit().map_err(crate::store::StoreError::from)?;
+    let client = service::remove_client(&store, ctx.backend, &ctx.data_dir, key)?;
     eprintln!("Removed client \"{}\" and its secret.", client.name);
     if ctx.json {
         #[derive(Serialize)]
@@ -569,7 +541,7 @@ impl EndpointsView {
 }
 
 impl<'a> ClientView<'a> {
-    fn new(c: &'a Client, secret_stored: Option<bool>, secrets: &SecretStore) -> Self {
+    fn new(c: &'a Client, secret_stored: Option<bool>, secret_store: String) -> Self {
         Self {
             name: &c.name,
             id: c.key,
@@ -581,7 +553,7 @@ impl<'a> ClientView<'a> {
             endpoints: EndpointsView::new(&c.cloud.endpoints(), &c.tenant_id),
             deletion_guard: c.guard,
             secret_stored,
-            secret_store: secrets.describe(),
+            secret_store,
             last_validation: c.last_validation.as_ref(),
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -697,7 +669,7 @@ fn show(ctx: &Context, name: &str) -> Result<(), CliError> {
         ),
         Err(e) => (None, format!("unknown ({e})")),
     };
-    let view = ClientView::new(&client, stored, &secrets);
+    let view = ClientView::new(&client, stored, secrets.describe());
     if ctx.json {
         print_json(&view);
         return Ok(());

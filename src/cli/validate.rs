@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 use super::output::print_json;
 use super::{CliError, exit};
 use crate::graph::{GraphClient, GraphConfig, StepStatus, ValidationReport, validate};
-use crate::model::{Cloud, Secret, ValidationRecord};
+use crate::model::{Cloud, Secret};
 
 /// Validates settings that may not be saved yet. Ctrl+C cancels.
 pub fn run_validation(
@@ -33,14 +33,6 @@ pub fn run_validation(
             }
         }
     }))
-}
-
-pub fn record_of(report: &ValidationReport) -> ValidationRecord {
-    ValidationRecord {
-        ok: report.ok,
-        at: chrono::Utc::now(),
-        summary: report.summary(),
-    }
 }
 
 /// Prints each step to stderr (and the whole report with --json, unless the caller
