@@ -585,20 +585,16 @@ async fn sync_once(
         } else {
             store.load_directory_subset(client_key, round.users.iter().map(|u| u.id()))?
         };
-        let mut planned: Plan = plan(PlanInput {
+        let loaded_active = existing.values().filter(|u| !u.deleted).count();
+        let planned: Plan = plan(PlanInput {
             existing: &existing,
             fetched: round.users,
             full,
             sso_issuer: issuer.as_deref(),
+            others_active: total_active.saturating_sub(loaded_active),
         });
         let load_plan_ms = t_load.elapsed().as_millis();
         drop(existing);
-        if !full {
-            let untouched = total_active.saturating_sub(planned.counts.total_before);
-            planned.counts.total_before += untouched;
-            planned.counts.total_after += untouched;
-            planned.counts.unchanged += untouched;
-        }
         let limit = guard_cfg.limit_for(planned.counts.total_before);
         let blocked = planned.exceeds_guard(&guard_cfg, planned.counts.total_before)
             && !req.allow_deletes

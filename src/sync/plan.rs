@@ -69,6 +69,10 @@ pub struct PlanInput<'a> {
     pub full: bool,
     /// `Some(issuer)` for an Azure SSO client; `None`: users carry no SSO identity.
     pub sso_issuer: Option<&'a str>,
+    /// Active users of the directory that `existing` leaves out: an incremental round
+    /// passes only the rows it mentions, and the rest count as untouched. 0 for a full
+    /// round, which needs the whole directory.
+    pub others_active: usize,
 }
 
 /// What a round changes. Apply `upserts` and `purges` in one transaction.
@@ -238,6 +242,7 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
         fetched,
         full,
         sso_issuer,
+        others_active,
     } = input;
     let mut planner = Planner {
         full,
@@ -264,7 +269,7 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
             planner.soft_delete(id.clone(), old, None);
         }
     }
-    planner.finish(total_before)
+    planner.finish(total_before + others_active)
 }
 
 struct Planner<'a> {
@@ -883,6 +888,7 @@ mod tests {
                 fetched: case.fetched,
                 full: case.full,
                 sso_issuer: case.sso,
+                others_active: 0,
             });
             let got: Vec<(&str, ChangeKind)> = plan
                 .changes
@@ -1854,6 +1860,7 @@ mod tests {
                 fetched: full_round(&users[..listed]),
                 full: true,
                 sso_issuer: None,
+                others_active: 0,
             });
             assert_eq!(plan.counts.deleted, 100 - listed);
             let size = plan.counts.total_before;
@@ -1876,6 +1883,7 @@ mod tests {
             fetched: full_round(&users),
             full: true,
             sso_issuer: None,
+            others_active: 0,
         });
         assert!(plan.upserts.is_empty() && plan.changes.is_empty());
         assert_eq!(plan.counts.unchanged, 20_000);
