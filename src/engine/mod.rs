@@ -6,6 +6,7 @@
 mod job;
 mod locks;
 mod scheduler;
+mod settle;
 
 pub use job::{GuardInfo, JobOutcome, Phase, Progress};
 pub use scheduler::{NextRun, SchedulerConfig, SchedulerLog, SchedulerStatus};
