@@ -268,15 +268,25 @@ fn redact(pq: &str) -> String {
 }
 
 /// Latency, injected faults, the bearer token check and request-id headers for `/v1.0/*`.
-async fn graph_layer(State(s): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
-    let ctx = ReqCtx::new(&s, req.headers());
-    let (latency, retry_after) = {
-        let st = s.settings();
-        (st.latency, st.retry_after_secs)
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+///
+/// Latency is a network round trip: the response leaves `latency` after its request
+/// arrived, with the emulator's own work (building a page) done inside that time,
+/// so a client sees `latency` per request however large the page.
+async fn graph_layer(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let latency = s.settings().latency;
+    let deadline = tokio::time::Instant::now() + latency;
+    let resp = graph_answer(s, req, next).await;
+    // A dropped connection goes at once (waiting would let the server close it before
+    // the request log has it).
+    if !latency.is_zero() && resp.extensions().get::<Dropped>().is_none() {
+        tokio::time::sleep_until(deadline).await;
     }
+    resp
+}
+
+async fn graph_answer(s: Arc<Shared>, mut req: Request, next: Next) -> Response {
+    let ctx = ReqCtx::new(&s, req.headers());
+    let retry_after = s.settings().retry_after_secs;
     if let Some(kind) = s.next_fault() {
         let retry = retry_after.to_string();
         let mut resp = match kind {

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use bytes::Bytes;
 use serde::Serialize;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Event, Shared, StartReply, SyncRefusal, SyncRequest, settle};
@@ -14,7 +16,8 @@ use crate::model::{Client, ClientKey, JobCounts, JobId, JobKind, JobStatus, Secr
 use crate::secrets::{Backend, SecretStore};
 use crate::store::StoreError;
 use crate::store::jobs::{JobEnd, NewJob, StartJobError};
-use crate::sync::fetch::{FetchedRound, fetch_round};
+use crate::sync::fetch::{PIPELINE_DEPTH, fetch_round};
+use crate::sync::stage::{RoundStager, StageError};
 
 /// Where a running job is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -320,6 +323,15 @@ impl From<GraphError> for Failure {
     }
 }
 
+impl From<StageError> for Failure {
+    fn from(e: StageError) -> Self {
+        match e {
+            StageError::Graph(e) => Failure::Graph(e),
+            StageError::Store(e) => Failure::Store(e),
+        }
+    }
+}
+
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         Failure::Store(e)
@@ -495,39 +507,12 @@ async fn sync_once(
 
     rec.progress(Phase::Fetching);
     let mut restarted = false;
-    let round = loop {
+    let (stager, delta_link) = loop {
         let full = start.is_none();
-        let shared = rec.shared.clone();
-        let (job, client_key, started) = (rec.job, rec.client, rec.started);
-        let seen = rec.seen.clone();
-        let mut last_saved = Instant::now();
-        let result = fetch_round(&graph, start.as_deref(), cancel, |p| {
-            seen.0.store(p.pages, Ordering::Relaxed);
-            seen.1.store(p.users, Ordering::Relaxed);
-            // Other processes (the GUI, `jobs list`) see a running job's progress too.
-            if last_saved.elapsed() >= std::time::Duration::from_secs(2) {
-                last_saved = Instant::now();
-                let shared = shared.clone();
-                tokio::task::spawn_blocking(move || {
-                    shared
-                        .open_store()
-                        .and_then(|s| s.update_job_progress(job, p.pages, p.users))
-                });
-            }
-            shared.emit_progress(Event::JobProgress(Progress {
-                job,
-                client: client_key,
-                phase: Phase::Fetching,
-                pages: p.pages,
-                users: p.users,
-                elapsed_ms: started.elapsed().as_millis() as u64,
-            }));
-        })
-        .await;
-        match result {
-            Ok(round) => break (round, full),
+        match stage_round(rec, &graph, start.as_deref(), full, issuer.clone(), cancel).await {
+            Ok(round) => break round,
             // A fresh round whose page tokens expired mid-way starts over, once.
-            Err(e) if e.kind() == ErrorKind::DeltaExpired && full && !restarted => {
+            Err(Failure::Graph(e)) if e.kind() == ErrorKind::DeltaExpired && full && !restarted => {
                 rec.log(
                     "warn",
                     "the round's page links expired mid-round (410 Gone); starting the full round again".to_string(),
@@ -535,7 +520,7 @@ async fn sync_once(
                 .await;
                 restarted = true;
             }
-            Err(e) if e.kind() == ErrorKind::DeltaExpired && !full => {
+            Err(Failure::Graph(e)) if e.kind() == ErrorKind::DeltaExpired && !full => {
                 rec.log(
                     "warn",
                     format!(
@@ -549,12 +534,10 @@ async fn sync_once(
                     outcome.kind = JobKind::Full;
                 }
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     };
-    let (round, full): (FetchedRound, bool) = round;
-    rec.pages = round.pages;
-    rec.users = round.users.len() as u64;
+    (rec.pages, rec.users) = stager.read();
     rec.log(
         "info",
         format!("read {} users in {} pages", rec.users, rec.pages),
@@ -568,7 +551,6 @@ async fn sync_once(
     let shared = rec.shared.clone();
     let (job, pages, users) = (rec.job, rec.pages, rec.users);
     let req = request.clone();
-    let client_key = client.key;
     let guard_cfg = client.guard;
     let kind = outcome.kind;
     let cancel2 = cancel.clone();
@@ -576,15 +558,13 @@ async fn sync_once(
         settle::plan_and_record(
             &shared,
             settle::Round {
-                client_key,
                 guard: guard_cfg,
                 job,
                 kind,
                 pages,
                 users,
-                full,
-                fetched: round,
-                issuer,
+                stager,
+                delta_link,
                 dry_run: req.dry_run,
                 allow_deletes: req.allow_deletes,
             },
@@ -601,4 +581,61 @@ async fn sync_once(
         outcome.error_code = Some("DeletionGuard".into());
     }
     Ok(())
+}
+
+/// One delta round, fetched on this task and staged page by page on a blocking thread
+/// (its own connection) while the next page is in flight. Returns the staged round and
+/// its new deltaLink.
+async fn stage_round(
+    rec: &Recorder,
+    graph: &GraphClient,
+    start: Option<&str>,
+    full: bool,
+    issuer: Option<String>,
+    cancel: &CancellationToken,
+) -> Result<(RoundStager, String), Failure> {
+    let (shared, client, job, started) = (rec.shared.clone(), rec.client, rec.job, rec.started);
+    let stager = tokio::task::spawn_blocking(move || -> Result<RoundStager, StoreError> {
+        RoundStager::new(shared.open_store()?, client, full, issuer)
+    })
+    .await
+    .map_err(|_| Failure::Graph(GraphError::cancelled()))??;
+    let (tx, mut rx) = mpsc::channel::<Bytes>(PIPELINE_DEPTH);
+    let (shared, seen, stage_cancel) = (rec.shared.clone(), rec.seen.clone(), cancel.clone());
+    let staging = tokio::task::spawn_blocking(move || -> Result<RoundStager, StageError> {
+        let mut stager = stager;
+        let mut last_saved = Instant::now();
+        while let Some(body) = rx.blocking_recv() {
+            if stage_cancel.is_cancelled() {
+                break;
+            }
+            stager.add_page(&body)?;
+            let (pages, users) = stager.read();
+            seen.0.store(pages, Ordering::Relaxed);
+            seen.1.store(users, Ordering::Relaxed);
+            // Other processes (the GUI, `jobs list`) see a running job's progress too.
+            if last_saved.elapsed() >= std::time::Duration::from_secs(2) {
+                last_saved = Instant::now();
+                let _ = stager.store().update_job_progress(job, pages, users);
+            }
+            shared.emit_progress(Event::JobProgress(Progress {
+                job,
+                client,
+                phase: Phase::Fetching,
+                pages,
+                users,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            }));
+        }
+        Ok(stager)
+    });
+    let fetched = fetch_round(graph, start, cancel, tx, |_| {}).await;
+    let stager = match staging.await {
+        Ok(Ok(stager)) => stager,
+        // The stager's failure is the cause; the fetcher only saw it stop.
+        Ok(Err(e)) => return Err(e.into()),
+        Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+        Err(_) => return Err(GraphError::cancelled().into()),
+    };
+    Ok((stager, fetched?))
 }

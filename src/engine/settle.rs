@@ -1,5 +1,6 @@
-//! The end of a sync job, on a blocking thread: plan the fetched round against the
-//! directory, weigh it against the deletion guard, and apply or record it.
+//! The end of a sync job, on a blocking thread: finish the staged round (a full
+//! round's soft-deletes, the counts), weigh it against the deletion guard, and apply or
+//! record it.
 
 use std::time::Instant;
 
@@ -8,23 +9,19 @@ use tokio_util::sync::CancellationToken;
 use super::Shared;
 use super::job::{Failure, GuardInfo};
 use crate::graph::GraphError;
-use crate::model::{ClientKey, DeletionGuard, JobCounts, JobId, JobKind, JobStatus};
+use crate::model::{DeletionGuard, JobCounts, JobId, JobKind, JobStatus};
 use crate::store::jobs::JobEnd;
-use crate::sync::apply::{ApplyMode, apply_plan, job_counts};
-use crate::sync::fetch::FetchedRound;
-use crate::sync::plan::{Plan, PlanInput, plan};
+use crate::sync::stage::{ApplyMode, RoundStager, job_counts};
 
 /// A complete round and what the job knows about it.
 pub(super) struct Round {
-    pub client_key: ClientKey,
     pub guard: DeletionGuard,
     pub job: JobId,
     pub kind: JobKind,
     pub pages: u64,
     pub users: u64,
-    pub full: bool,
-    pub fetched: FetchedRound,
-    pub issuer: Option<String>,
+    pub stager: RoundStager,
+    pub delta_link: String,
     pub dry_run: bool,
     pub allow_deletes: bool,
 }
@@ -38,46 +35,27 @@ pub(super) fn plan_and_record(
     cancel: &CancellationToken,
 ) -> Result<Settled, Failure> {
     let Round {
-        client_key,
         guard: guard_cfg,
         job,
         kind,
         pages,
         users,
-        full,
-        fetched: round,
-        issuer,
+        stager,
+        delta_link,
         dry_run,
         allow_deletes,
     } = round;
-    let mut store = shared.open_store()?;
-    let t_load = Instant::now();
-    let total_active = store.count_active_users(client_key)?;
-    // A full round compares against everything; an incremental one only needs the
-    // rows it mentions (the rest are untouched).
-    let existing = if full {
-        store.load_directory(client_key)?
-    } else {
-        store.load_directory_subset(client_key, round.users.iter().map(|u| u.id()))?
-    };
-    let loaded_active = existing.values().filter(|u| !u.deleted).count();
-    let planned: Plan = plan(PlanInput {
-        existing: &existing,
-        fetched: round.users,
-        full,
-        sso_issuer: issuer.as_deref(),
-        others_active: total_active.saturating_sub(loaded_active),
-    });
-    let load_plan_ms = t_load.elapsed().as_millis();
-    drop(existing);
-    let limit = guard_cfg.limit_for(planned.counts.total_before);
-    let blocked = planned.exceeds_guard(&guard_cfg, planned.counts.total_before)
-        && !allow_deletes
-        && !dry_run;
+    let t_finish = Instant::now();
+    let staged = stager.finish()?;
+    let finish_ms = t_finish.elapsed().as_millis();
+    let planned = staged.counts;
+    let limit = guard_cfg.limit_for(planned.total_before);
+    let blocked =
+        planned.exceeds_guard(&guard_cfg, planned.total_before) && !allow_deletes && !dry_run;
     let guard = blocked.then_some(GuardInfo {
         removals: planned.removals() as u64,
         limit: limit as u64,
-        directory_size: planned.counts.total_before as u64,
+        directory_size: planned.total_before as u64,
     });
     let (status, mode, message) = if dry_run {
         (JobStatus::Succeeded, ApplyMode::RecordOnly, None)
@@ -99,8 +77,8 @@ pub(super) fn plan_and_record(
     if cancel.is_cancelled() {
         return Err(Failure::Graph(GraphError::cancelled()));
     }
-    let counts = job_counts(&planned.counts);
-    let summary = planned.changes_only_summary();
+    let counts = job_counts(&planned);
+    let summary = planned.changes_summary();
     let end = JobEnd {
         status: Some(status),
         kind: Some(kind),
@@ -115,8 +93,8 @@ pub(super) fn plan_and_record(
         (ApplyMode::RecordOnly, true) => format!("dry run, not applied: {summary}"),
         (ApplyMode::RecordOnly, false) => format!("blocked, not applied: {summary}"),
     };
-    if allow_deletes && planned.exceeds_guard(&guard_cfg, planned.counts.total_before) {
-        store.append_job_log(
+    if allow_deletes && planned.exceeds_guard(&guard_cfg, planned.total_before) {
+        staged.store().append_job_log(
             job,
             "warn",
             &format!(
@@ -126,18 +104,10 @@ pub(super) fn plan_and_record(
         )?;
     }
     let t_apply = Instant::now();
-    apply_plan(
-        &mut store,
-        client_key,
-        job,
-        &planned,
-        &round.delta_link,
-        full,
-        mode,
-        &end,
-    )?;
+    let store = shared.open_store()?;
+    staged.apply(job, &delta_link, mode, &end)?;
     let note = format!(
-        "{note} (planned in {load_plan_ms} ms, saved in {} ms)",
+        "{note} (after the last page: {finish_ms} ms to finish the plan, {} ms to save)",
         t_apply.elapsed().as_millis()
     );
     store.append_job_log(job, if guard.is_some() { "warn" } else { "info" }, &note)?;

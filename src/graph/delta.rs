@@ -6,6 +6,8 @@
 //! both. `410 Gone` (or `syncStateNotFound` / `resyncRequired`) means the state token
 //! is no longer valid and a full synchronisation is needed: `ErrorKind::DeltaExpired`.
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -43,15 +45,7 @@ const MAX_PAGES_PER_ROUND: usize = 1_000_000;
 /// Parse a delta page body. Public for benchmarks: deserialises straight from the bytes
 /// into typed structs.
 pub fn parse_delta_page(body: &[u8]) -> Result<DeltaPage, GraphError> {
-    let wire: UserPageWire = serde_json::from_slice(body).map_err(|e| {
-        GraphError::unexpected(
-            Origin::Graph,
-            format!(
-                "Microsoft Graph sent a delta page that could not be read ({e}). Start: \"{}\"",
-                excerpt(body, 120)
-            ),
-        )
-    })?;
+    let wire: UserPageWire = serde_json::from_slice(body).map_err(|e| unreadable(body, e))?;
     let next = match (wire.next_link, wire.delta_link) {
         (Some(next), _) if !next.is_empty() => DeltaNext::Next(next),
         (_, Some(delta_link)) if !delta_link.is_empty() => DeltaNext::Done { delta_link },
@@ -65,6 +59,158 @@ pub fn parse_delta_page(body: &[u8]) -> Result<DeltaPage, GraphError> {
     };
     let users = wire.value.into_iter().map(UserWire::into_fetched).collect();
     Ok(DeltaPage { users, next })
+}
+
+fn unreadable(body: &[u8], e: impl std::fmt::Display) -> GraphError {
+    GraphError::unexpected(
+        Origin::Graph,
+        format!(
+            "Microsoft Graph sent a delta page that could not be read ({e}). Start: \"{}\"",
+            excerpt(body, 120)
+        ),
+    )
+}
+
+/// A page's entries, each with its own JSON text (kept so that a user who appears
+/// again later in the round can be folded with what came before).
+#[derive(Deserialize)]
+struct RawPageWire<'a> {
+    #[serde(borrow, default)]
+    value: Vec<&'a RawValue>,
+}
+
+/// The users of a page body, each with the JSON text it was read from.
+pub fn parse_delta_entries(body: &[u8]) -> Result<Vec<(FetchedUser, &str)>, GraphError> {
+    let wire: RawPageWire<'_> = serde_json::from_slice(body).map_err(|e| unreadable(body, e))?;
+    wire.value
+        .into_iter()
+        .map(|raw| Ok((parse_delta_entry(raw.get())?, raw.get())))
+        .collect()
+}
+
+/// One entry of a page, from its JSON text.
+pub fn parse_delta_entry(json: &str) -> Result<FetchedUser, GraphError> {
+    serde_json::from_str::<UserWire>(json)
+        .map(UserWire::into_fetched)
+        .map_err(|e| unreadable(json.as_bytes(), e))
+}
+
+/// Where a page says the round goes, read without parsing its users: a scan of the
+/// top-level object that steps over every other value. It lets the next request go
+/// out while this page is parsed elsewhere. `None` when the body is not a JSON object
+/// with exactly one of the two links (then a full parse reports what is wrong).
+pub fn scan_next(body: &[u8]) -> Option<DeltaNext> {
+    let mut s = Scanner { b: body, i: 0 };
+    s.ws();
+    s.eat(b'{')?;
+    let (mut next, mut delta) = (None, None);
+    loop {
+        s.ws();
+        if s.peek()? == b'}' {
+            break;
+        }
+        let key = s.string()?;
+        s.ws();
+        s.eat(b':')?;
+        s.ws();
+        let start = s.i;
+        s.value()?;
+        let value = body.get(start..s.i)?;
+        let slot = match key {
+            b"\"@odata.nextLink\"" => Some(&mut next),
+            b"\"@odata.deltaLink\"" => Some(&mut delta),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            if slot.is_some() {
+                return None; // a duplicate key: let the parser decide
+            }
+            *slot = Some(serde_json::from_slice::<String>(value).ok()?);
+        }
+        s.ws();
+        if s.peek()? == b',' {
+            s.i += 1;
+        }
+    }
+    match (next, delta) {
+        (Some(next), None) if !next.is_empty() => Some(DeltaNext::Next(next)),
+        (None, Some(delta_link)) if !delta_link.is_empty() => Some(DeltaNext::Done { delta_link }),
+        _ => None,
+    }
+}
+
+/// Steps over JSON without building anything.
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// A string, quotes included, escapes not decoded.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let start = self.i;
+        self.eat(b'"')?;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    return self.b.get(start..self.i);
+                }
+                b'\\' => self.i += 2,
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.i += 1;
+                }
+            }
+            _ => {
+                while !matches!(
+                    self.peek()?,
+                    b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'
+                ) {
+                    self.i += 1;
+                }
+                Some(())
+            }
+        }
+    }
 }
 
 impl GraphClient {
@@ -89,15 +235,24 @@ impl GraphClient {
         url: &str,
         cancel: &CancellationToken,
     ) -> Result<DeltaPage, GraphError> {
+        let body = self.delta_page_body(url, cancel).await?;
+        parse_delta_page(&body)
+    }
+
+    /// Fetch one delta page without parsing it (see [`scan_next`] and
+    /// [`parse_delta_entries`]).
+    pub async fn delta_page_body(
+        &self,
+        url: &str,
+        cancel: &CancellationToken,
+    ) -> Result<bytes::Bytes, GraphError> {
         let parsed = Url::parse(url).map_err(|e| {
             GraphError::config(format!(
                 "The delta link is not a valid URL ({e}); run a full sync."
             ))
         })?;
-        let body = self
-            .graph_get(&parsed, &DELTA_CALL, Some(self.inner.page_size), cancel)
-            .await?;
-        parse_delta_page(&body)
+        self.graph_get(&parsed, &DELTA_CALL, Some(self.inner.page_size), cancel)
+            .await
     }
 
     /// Run a whole round from `start` (a saved deltaLink) or, with `None`, from
@@ -169,6 +324,55 @@ mod tests {
         };
         assert_eq!(*manager, ManagerChange::Set("m".into()));
         assert_eq!(fields.display_name, Field::Absent);
+    }
+
+    #[test]
+    fn the_scan_finds_the_link_the_parser_finds() {
+        let pages: [&[u8]; 5] = [
+            br#"{"@odata.context":"x","value":[{"id":"a","displayName":"\"@odata.nextLink\": \\","b":[1,{"c":"}"}]}],"@odata.nextLink":"https://g/n?t=1"}"#,
+            br#" { "@odata.deltaLink" : "https://g/d?\u0074=2" , "value" : [ ] } "#,
+            br#"{"value":[{"id":"x","manager@delta":[{"id":"m"}],"accountEnabled":false,"n":null,"k":1.5e3}],"@odata.deltaLink":"https://g/d"}"#,
+            br#"{"@odata.nextLink":"https://g/n","value":[]}"#,
+            br#"{"value":[],"@odata.nextLink":"https://g/\u00e9"}"#,
+        ];
+        for body in pages {
+            let parsed = parse_delta_page(body).unwrap().next;
+            assert_eq!(
+                scan_next(body),
+                Some(parsed),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn the_scan_gives_up_where_the_parser_would_complain() {
+        for body in [
+            &b"not json"[..],
+            br#"{"value":[]}"#,
+            br#"{"@odata.nextLink":"","value":[]}"#,
+            br#"{"@odata.nextLink":"https://g/n","@odata.deltaLink":"https://g/d","value":[]}"#,
+            br#"{"@odata.nextLink":"https://g/n","@odata.nextLink":"https://g/m"}"#,
+            br#"{"value":[{"id":"a"}"#,
+            b"",
+        ] {
+            assert_eq!(scan_next(body), None, "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn entries_keep_their_own_json() {
+        let body = br#"{"value":[{"id":"a","displayName":"A"},{"id":"b","@removed":{"reason":"deleted"}}],"@odata.deltaLink":"https://g/d"}"#;
+        let entries = parse_delta_entries(body).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            entries[1].1,
+            r#"{"id":"b","@removed":{"reason":"deleted"}}"#
+        );
+        assert_eq!(parse_delta_entry(entries[0].1).unwrap(), entries[0].0);
+        assert!(matches!(entries[1].0, FetchedUser::Removed { .. }));
+        assert!(parse_delta_entries(b"{").is_err());
     }
 
     #[test]

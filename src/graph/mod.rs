@@ -24,7 +24,9 @@ pub mod validate;
 pub mod wire;
 
 pub use client::{DEFAULT_PAGE_SIZE, GraphClient, GraphConfig};
-pub use delta::{DeltaNext, DeltaPage, parse_delta_page};
+pub use delta::{
+    DeltaNext, DeltaPage, parse_delta_entries, parse_delta_entry, parse_delta_page, scan_next,
+};
 pub use error::{ErrorKind, GraphError};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use token::{REFRESH_MARGIN, SignInInfo};

@@ -2,17 +2,17 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Row, params};
 
 use super::{Result, Store, StoreError};
 use crate::model::{ClientKey, DirectoryUser, SsoIdentity, UserAttributes};
 
-const COLUMNS: &str = "object_id, display_name, given_name, surname, user_principal_name, mail, \
+pub(super) const COLUMNS: &str = "object_id, display_name, given_name, surname, user_principal_name, mail, \
      job_title, department, office_location, company_name, employee_id, mobile_phone, \
      business_phones, city, country, user_type, account_enabled, manager_id, sso_issuer, \
      sso_subject, sso_login, deleted";
 
-fn row_to_user(row: &Row<'_>) -> rusqlite::Result<DirectoryUser> {
+pub(super) fn row_to_user(row: &Row<'_>) -> rusqlite::Result<DirectoryUser> {
     let phones: String = row.get(12)?;
     // A malformed phone list must not hide the user: it reads as empty.
     let business_phones = serde_json::from_str(&phones).unwrap_or_default();
@@ -114,76 +114,4 @@ impl Store {
         )?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
-}
-
-/// Writes rows and removes purged ones inside the caller's transaction, with prepared
-/// statements so a 100,000-user round is one pass.
-pub fn write_directory(
-    conn: &Connection,
-    client: ClientKey,
-    upserts: &[DirectoryUser],
-    purges: &[String],
-    synced_at: &str,
-) -> Result<()> {
-    let key = client.to_string();
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO directory_users (client_key, object_id, display_name, given_name, surname, \
-         user_principal_name, mail, job_title, department, office_location, company_name, \
-         employee_id, mobile_phone, business_phones, city, country, user_type, account_enabled, \
-         manager_id, sso_issuer, sso_subject, sso_login, deleted, synced_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-         ?19, ?20, ?21, ?22, ?23, ?24) \
-         ON CONFLICT (client_key, object_id) DO UPDATE SET display_name = excluded.display_name, \
-         given_name = excluded.given_name, surname = excluded.surname, \
-         user_principal_name = excluded.user_principal_name, mail = excluded.mail, \
-         job_title = excluded.job_title, department = excluded.department, \
-         office_location = excluded.office_location, company_name = excluded.company_name, \
-         employee_id = excluded.employee_id, mobile_phone = excluded.mobile_phone, \
-         business_phones = excluded.business_phones, city = excluded.city, \
-         country = excluded.country, user_type = excluded.user_type, \
-         account_enabled = excluded.account_enabled, manager_id = excluded.manager_id, \
-         sso_issuer = excluded.sso_issuer, sso_subject = excluded.sso_subject, \
-         sso_login = excluded.sso_login, deleted = excluded.deleted, synced_at = excluded.synced_at",
-    )?;
-    for u in upserts {
-        let a = &u.attributes;
-        let phones = serde_json::to_string(&a.business_phones)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let (issuer, subject, login) = match &u.sso {
-            Some(s) => (Some(&s.issuer), Some(&s.subject), Some(&s.login)),
-            None => (None, None, None),
-        };
-        upsert.execute(params![
-            key,
-            u.id,
-            a.display_name,
-            a.given_name,
-            a.surname,
-            a.user_principal_name,
-            a.mail,
-            a.job_title,
-            a.department,
-            a.office_location,
-            a.company_name,
-            a.employee_id,
-            a.mobile_phone,
-            phones,
-            a.city,
-            a.country,
-            a.user_type,
-            a.account_enabled,
-            u.manager_id,
-            issuer,
-            subject,
-            login,
-            u.deleted,
-            synced_at,
-        ])?;
-    }
-    let mut purge = conn
-        .prepare_cached("DELETE FROM directory_users WHERE client_key = ?1 AND object_id = ?2")?;
-    for id in purges {
-        purge.execute(params![key, id])?;
-    }
-    Ok(())
 }

@@ -126,12 +126,61 @@ fn process_alive(pid: i64) -> bool {
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn process_alive(pid: i64) -> bool {
+    use windows_sys::Win32::Foundation::{
+        CloseHandle, ERROR_ACCESS_DENIED, GetLastError, STILL_ACTIVE,
+    };
+    use windows_sys::Win32::System::Threading::{
+        GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
+    let Ok(pid) = u32::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: plain Win32 calls on a handle this function opens and closes.
+    unsafe {
+        let handle = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
+        if handle.is_null() {
+            // Another user's process still exists; anything else means it is gone.
+            return GetLastError() == ERROR_ACCESS_DENIED;
+        }
+        let mut code = 0u32;
+        let ok = GetExitCodeProcess(handle, &mut code) != 0;
+        CloseHandle(handle);
+        !ok || code == STILL_ACTIVE as u32
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 fn process_alive(_pid: i64) -> bool {
-    // No cheap, dependency-free check here: assume alive, so a second process never
-    // runs the same client at once. Recovery of a crashed job then happens when the
-    // same process id is no longer ours at the next start of this process.
+    // No check on this platform: assume alive, so two processes never run one client.
     true
+}
+
+/// How a job's changes are listed: most important kind first (the order of
+/// `sync::plan::ChangeKind`), then by label and id. Rows are numbered as they were
+/// staged, so the order is applied when reading.
+pub const CHANGE_KIND_ORDER: [&str; 8] = [
+    "purged",
+    "deleted",
+    "restored",
+    "added",
+    "disabled",
+    "enabled",
+    "managerChanged",
+    "updated",
+];
+
+fn change_order() -> String {
+    let ranks: String = CHANGE_KIND_ORDER
+        .iter()
+        .enumerate()
+        .map(|(rank, kind)| format!(" WHEN '{kind}' THEN {rank}"))
+        .collect();
+    format!(
+        "CASE kind{ranks} ELSE {} END, label, user_id",
+        CHANGE_KIND_ORDER.len()
+    )
 }
 
 pub fn this_host() -> String {
@@ -290,9 +339,11 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut stmt = self.conn.prepare(
-            "SELECT user_id, label, kind, fields FROM job_changes WHERE job_id = ?1 ORDER BY seq",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT user_id, label, kind, fields FROM job_changes WHERE job_id = ?1 \
+                 ORDER BY {}",
+            change_order()
+        ))?;
         let changes = stmt
             .query_map([job.0], |r| {
                 let fields: String = r.get(3)?;
@@ -392,38 +443,5 @@ pub fn finish_job(conn: &Connection, job: JobId, end: &JobEnd) -> Result<()> {
             end.error_message,
         ],
     )?;
-    Ok(())
-}
-
-/// One change row to record.
-pub struct ChangeRow<'a> {
-    pub user_id: &'a str,
-    pub label: &'a str,
-    pub kind: &'a str,
-    /// JSON array of `{field, before, after}`.
-    pub fields_json: &'a str,
-}
-
-/// Records the change list inside the caller's transaction.
-pub fn insert_job_changes<'a>(
-    conn: &Connection,
-    job: JobId,
-    rows: impl IntoIterator<Item = ChangeRow<'a>>,
-) -> Result<()> {
-    conn.execute("DELETE FROM job_changes WHERE job_id = ?1", [job.0])?;
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO job_changes (job_id, seq, user_id, label, kind, fields) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for (seq, row) in rows.into_iter().enumerate() {
-        stmt.execute(params![
-            job.0,
-            seq as i64 + 1,
-            row.user_id,
-            row.label,
-            row.kind,
-            row.fields_json
-        ])?;
-    }
     Ok(())
 }

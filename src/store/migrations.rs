@@ -9,6 +9,7 @@ use super::{Result, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_clients.sql"),
     include_str!("migrations/0002_sync.sql"),
+    include_str!("migrations/0003_lean_directory.sql"),
 ];
 
 /// The schema version this build writes.

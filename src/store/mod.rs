@@ -6,6 +6,7 @@ pub mod directory;
 pub mod jobs;
 mod migrations;
 pub mod schedules;
+pub mod staging;
 pub mod sync_state;
 
 pub use clients::ClientUpdate;

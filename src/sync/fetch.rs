@@ -1,80 +1,54 @@
-//! Fetching one `/users/delta` round: the next page is requested while the current
-//! one is handed on (parsed entries staged in memory, not the JSON), so latency per
-//! page is not added to processing time.
+//! Fetching one `/users/delta` round: each page's body is handed to the stager as it
+//! arrives and the next request goes out at once — the link to it is found by a scan
+//! of the body, without parsing the users — so a page's latency overlaps the parsing,
+//! planning and staging of the one before.
 
+use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::graph::{DeltaNext, GraphClient, GraphError};
-use crate::model::FetchedUser;
+use crate::graph::{DeltaNext, GraphClient, GraphError, parse_delta_page, scan_next};
 
-/// Everything one complete round returned.
-#[derive(Debug, Default)]
-pub struct FetchedRound {
-    pub users: Vec<FetchedUser>,
-    pub pages: u64,
-    pub delta_link: String,
-}
+/// Pages in flight between the fetcher and the stager: enough to overlap requests with
+/// processing without buffering the tenant.
+pub const PIPELINE_DEPTH: usize = 2;
 
-/// Progress of a round, reported after each page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FetchProgress {
-    pub pages: u64,
-    pub users: u64,
-}
+/// Guard against a service that never ends a round.
+const MAX_PAGES_PER_ROUND: u64 = 1_000_000;
 
-/// Pages in flight between the fetching task and the stager: enough to overlap one
-/// request with processing without buffering the tenant.
-const PIPELINE_DEPTH: usize = 2;
-
-/// Runs a round from `start` (a saved deltaLink) or, with `None`, a fresh one. Stops
-/// with `ErrorKind::Cancelled` between (or during) pages when `cancel` fires.
+/// Runs a round from `start` (a saved deltaLink) or, with `None`, a fresh one, sending
+/// every page body to `pages` in order, and returns the new deltaLink. `on_page` sees
+/// the number of pages read so far. Stops with `ErrorKind::Cancelled` between (or
+/// during) pages when `cancel` fires, or when the receiver is gone.
 pub async fn fetch_round(
     graph: &GraphClient,
     start: Option<&str>,
     cancel: &CancellationToken,
-    mut on_page: impl FnMut(FetchProgress),
-) -> Result<FetchedRound, GraphError> {
-    let (tx, mut rx) = mpsc::channel(PIPELINE_DEPTH);
-    let first = start.map_or_else(|| graph.delta_start(), str::to_string);
-    let fetch_graph = graph.clone();
-    let fetch_cancel = cancel.clone();
-    let fetcher = tokio::spawn(async move {
-        let mut url = first;
-        loop {
-            let page = fetch_graph.delta_page(&url, &fetch_cancel).await?;
-            let next = page.next.clone();
-            if tx.send(page.users).await.is_err() {
-                // The stager stopped (cancelled): nothing more to do.
-                return Err(GraphError::cancelled());
-            }
-            match next {
-                DeltaNext::Next(link) => url = link,
-                DeltaNext::Done { delta_link } => return Ok(delta_link),
-            }
-        }
-    });
-    let mut round = FetchedRound::default();
-    while let Some(users) = rx.recv().await {
-        round.pages += 1;
-        round.users.extend(users);
-        on_page(FetchProgress {
-            pages: round.pages,
-            users: round.users.len() as u64,
-        });
+    pages: mpsc::Sender<Bytes>,
+    mut on_page: impl FnMut(u64),
+) -> Result<String, GraphError> {
+    let mut url = start.map_or_else(|| graph.delta_start(), str::to_string);
+    for n in 1..=MAX_PAGES_PER_ROUND {
         if cancel.is_cancelled() {
-            fetcher.abort();
             return Err(GraphError::cancelled());
         }
-    }
-    match fetcher.await {
-        Ok(Ok(delta_link)) => {
-            round.delta_link = delta_link;
-            Ok(round)
+        let body = graph.delta_page_body(&url, cancel).await?;
+        let next = match scan_next(&body) {
+            Some(next) => next,
+            // Not a shape the scan follows: the parser says what is wrong, or where to go.
+            None => parse_delta_page(&body)?.next,
+        };
+        if pages.send(body).await.is_err() {
+            return Err(GraphError::cancelled()); // the stager stopped
         }
-        Ok(Err(e)) => Err(e),
-        Err(join) if join.is_cancelled() => Err(GraphError::cancelled()),
-        // A panic in the fetcher is a bug: let it surface as one.
-        Err(join) => std::panic::resume_unwind(join.into_panic()),
+        on_page(n);
+        match next {
+            DeltaNext::Next(link) => url = link,
+            DeltaNext::Done { delta_link } => return Ok(delta_link),
+        }
     }
+    Err(GraphError::unexpected(
+        crate::graph::error::Origin::Graph,
+        format!("Microsoft Graph did not end the delta round after {MAX_PAGES_PER_ROUND} pages."),
+    ))
 }

@@ -111,6 +111,65 @@ pub struct PlanCounts {
     pub total_after: usize,
 }
 
+/// What one user adds to [`PlanCounts`]: the planner counts through these, so a plan
+/// staged page by page (`sync/stage.rs`) sums to exactly what [`plan`] counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Aspects(pub u16);
+
+impl Aspects {
+    pub const ADDED: u16 = 1;
+    pub const UPDATED: u16 = 1 << 1;
+    pub const DISABLED: u16 = 1 << 2;
+    pub const ENABLED: u16 = 1 << 3;
+    pub const DELETED: u16 = 1 << 4;
+    pub const PURGED: u16 = 1 << 5;
+    pub const RESTORED: u16 = 1 << 6;
+    pub const MANAGER_CHANGED: u16 = 1 << 7;
+    /// Active before and after, and its row changed (not counted on its own; it
+    /// decides `unchanged`).
+    pub const STAYED_CHANGED: u16 = 1 << 8;
+
+    fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+impl PlanCounts {
+    /// Deletes plus disables: what the deletion guard weighs.
+    pub fn removals(&self) -> usize {
+        self.deleted + self.disabled
+    }
+
+    /// Whether these changes remove more users than `guard` allows for a directory of
+    /// `directory_size_before` active users (normally `total_before`). Exactly at the
+    /// limit is allowed. A plan that exceeds it needs explicit consent.
+    pub fn exceeds_guard(&self, guard: &DeletionGuard, directory_size_before: usize) -> bool {
+        self.removals() > guard.limit_for(directory_size_before)
+    }
+
+    /// Adds `n` users with these aspects.
+    pub fn add(&mut self, aspects: Aspects, n: usize) {
+        let c = |bit| if aspects.has(bit) { n } else { 0 };
+        self.added += c(Aspects::ADDED);
+        self.updated += c(Aspects::UPDATED);
+        self.disabled += c(Aspects::DISABLED);
+        self.enabled += c(Aspects::ENABLED);
+        self.deleted += c(Aspects::DELETED);
+        self.purged += c(Aspects::PURGED);
+        self.restored += c(Aspects::RESTORED);
+        self.manager_changed += c(Aspects::MANAGER_CHANGED);
+    }
+
+    /// Fills `unchanged`, `total_before` and `total_after` once every user is added:
+    /// `total_before` active users before, `stayed_and_changed` of them changed and stay.
+    pub fn close(&mut self, total_before: usize, stayed_and_changed: usize) {
+        self.total_before = total_before;
+        let staying = total_before.saturating_sub(self.deleted);
+        self.unchanged = staying.saturating_sub(stayed_and_changed);
+        self.total_after = staying + self.added + self.restored;
+    }
+}
+
 /// The headline of a [`UserChange`]. Declared (and so sorted) most important first;
 /// a user with several aspects gets the first that applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -130,6 +189,11 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// Position in the declared order (most important first), for sorting in SQL.
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+
     /// The serialized name, e.g. for a database column.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -164,6 +228,9 @@ pub struct UserChange {
     /// [`Plan::upserts`], is the record: a first sync of 100,000 users would otherwise
     /// list every value of every user) and for a purge.
     pub fields: Vec<FieldChange>,
+    /// What this user adds to the plan's counts.
+    #[serde(skip)]
+    pub aspects: Aspects,
 }
 
 /// One field's value before and after, rendered as text: arrays joined with ", ",
@@ -181,14 +248,12 @@ pub struct FieldChange {
 impl Plan {
     /// Deletes plus disables: what the deletion guard weighs.
     pub fn removals(&self) -> usize {
-        self.counts.deleted + self.counts.disabled
+        self.counts.removals()
     }
 
-    /// Whether this plan removes more users than `guard` allows for a directory of
-    /// `directory_size_before` active users (normally `counts.total_before`). Exactly
-    /// at the limit is allowed. A plan that exceeds it needs explicit consent.
+    /// See [`PlanCounts::exceeds_guard`].
     pub fn exceeds_guard(&self, guard: &DeletionGuard, directory_size_before: usize) -> bool {
-        self.removals() > guard.limit_for(directory_size_before)
+        self.counts.exceeds_guard(guard, directory_size_before)
     }
 
     /// The changes in one line, e.g. "12 added, 3 updated, 1 deleted", or "no changes".
@@ -314,21 +379,20 @@ impl Planner<'_> {
 
         let Some(old) = old else {
             let new = self.row(id, attributes, manager_id, false);
-            self.plan.counts.added += 1;
-            self.record(new, ChangeKind::Added, Vec::new());
+            self.record(new, ChangeKind::Added, Vec::new(), Aspects(Aspects::ADDED));
             return;
         };
         let new = self.row(id, attributes, manager_id, false);
         let fields = diff(old, &new);
-        let headline = self.count_aspects(old, &new, &fields);
+        let (headline, mut aspects) = aspects_of(old, &new, &fields);
         let kind = if old.deleted {
-            self.plan.counts.restored += 1;
+            aspects.0 |= Aspects::RESTORED;
             ChangeKind::Restored
         } else {
-            self.stayed_and_changed += 1;
+            aspects.0 |= Aspects::STAYED_CHANGED;
             headline
         };
-        self.record(new, kind, fields);
+        self.record(new, kind, fields, aspects);
     }
 
     /// Moves an active user to the recycle bin, with whatever earlier entries of the
@@ -348,57 +412,29 @@ impl Planner<'_> {
         }
         let new = self.row(id, attributes, manager_id, true);
         let fields = diff(old, &new);
-        self.plan.counts.deleted += 1;
-        self.record(new, ChangeKind::Deleted, fields);
+        self.record(new, ChangeKind::Deleted, fields, Aspects(Aspects::DELETED));
     }
 
     fn purge(&mut self, id: String, old: &DirectoryUser) {
-        if old.deleted {
-            self.plan.counts.purged += 1;
+        let aspects = Aspects(if old.deleted {
+            Aspects::PURGED
         } else {
-            self.plan.counts.deleted += 1;
-        }
+            Aspects::DELETED
+        });
+        self.count(aspects);
         self.plan.changes.push(UserChange {
             label: label(&old.attributes, &id),
             user_id: id.clone(),
             kind: ChangeKind::Purged,
             fields: Vec::new(),
+            aspects,
         });
         self.plan.purges.push(id);
     }
 
-    /// Counts the aspects of a user who stays or comes back; returns the most
-    /// important one.
-    fn count_aspects(
-        &mut self,
-        old: &DirectoryUser,
-        new: &DirectoryUser,
-        fields: &[FieldChange],
-    ) -> ChangeKind {
-        let was_disabled = old.attributes.account_enabled == Some(false);
-        let is_disabled = new.attributes.account_enabled == Some(false);
-        let disabled = !was_disabled && is_disabled;
-        let enabled = was_disabled && !is_disabled;
-        let manager_changed = old.manager_id != new.manager_id;
-        let updated = fields.iter().any(|f| match f.field {
-            "managerId" => false,
-            "accountEnabled" => !(disabled || enabled),
-            _ => true,
-        });
-        let counts = &mut self.plan.counts;
-        counts.disabled += usize::from(disabled);
-        counts.enabled += usize::from(enabled);
-        counts.manager_changed += usize::from(manager_changed);
-        counts.updated += usize::from(updated);
-        if disabled {
-            ChangeKind::Disabled
-        } else if enabled {
-            ChangeKind::Enabled
-        } else if manager_changed {
-            ChangeKind::ManagerChanged
-        } else {
-            ChangeKind::Updated
-        }
+    fn count(&mut self, aspects: Aspects) {
+        self.plan.counts.add(aspects, 1);
+        self.stayed_and_changed += usize::from(aspects.has(Aspects::STAYED_CHANGED));
     }
 
     fn row(
@@ -429,12 +465,20 @@ impl Planner<'_> {
         stored == sso_parts(self.sso_issuer, id, attrs)
     }
 
-    fn record(&mut self, new: DirectoryUser, kind: ChangeKind, fields: Vec<FieldChange>) {
+    fn record(
+        &mut self,
+        new: DirectoryUser,
+        kind: ChangeKind,
+        fields: Vec<FieldChange>,
+        aspects: Aspects,
+    ) {
+        self.count(aspects);
         self.plan.changes.push(UserChange {
             user_id: new.id.clone(),
             label: label(&new.attributes, &new.id),
             kind,
             fields,
+            aspects,
         });
         self.plan.upserts.push(new);
     }
@@ -446,13 +490,44 @@ impl Planner<'_> {
         });
         plan.upserts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         plan.purges.sort_unstable();
-        let counts = &mut plan.counts;
-        counts.total_before = total_before;
-        let staying = total_before.saturating_sub(counts.deleted);
-        counts.unchanged = staying.saturating_sub(self.stayed_and_changed);
-        counts.total_after = staying + counts.added + counts.restored;
+        plan.counts.close(total_before, self.stayed_and_changed);
         self.plan
     }
+}
+
+/// The aspects of a user who stays or comes back, and the most important one.
+fn aspects_of(
+    old: &DirectoryUser,
+    new: &DirectoryUser,
+    fields: &[FieldChange],
+) -> (ChangeKind, Aspects) {
+    let was_disabled = old.attributes.account_enabled == Some(false);
+    let is_disabled = new.attributes.account_enabled == Some(false);
+    let disabled = !was_disabled && is_disabled;
+    let enabled = was_disabled && !is_disabled;
+    let manager_changed = old.manager_id != new.manager_id;
+    let updated = fields.iter().any(|f| match f.field {
+        "managerId" => false,
+        "accountEnabled" => !(disabled || enabled),
+        _ => true,
+    });
+    let bit = |on: bool, bit: u16| if on { bit } else { 0 };
+    let aspects = Aspects(
+        bit(disabled, Aspects::DISABLED)
+            | bit(enabled, Aspects::ENABLED)
+            | bit(manager_changed, Aspects::MANAGER_CHANGED)
+            | bit(updated, Aspects::UPDATED),
+    );
+    let headline = if disabled {
+        ChangeKind::Disabled
+    } else if enabled {
+        ChangeKind::Enabled
+    } else if manager_changed {
+        ChangeKind::ManagerChanged
+    } else {
+        ChangeKind::Updated
+    };
+    (headline, aspects)
 }
 
 /// The manager after the round; `keep` is the row whose manager "no `manager@delta`"
@@ -616,6 +691,28 @@ fn diff(old: &DirectoryUser, new: &DirectoryUser) -> Vec<FieldChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_history_lists_kinds_in_the_order_they_are_ranked() {
+        let kinds = [
+            ChangeKind::Purged,
+            ChangeKind::Deleted,
+            ChangeKind::Restored,
+            ChangeKind::Added,
+            ChangeKind::Disabled,
+            ChangeKind::Enabled,
+            ChangeKind::ManagerChanged,
+            ChangeKind::Updated,
+        ];
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, crate::store::jobs::CHANGE_KIND_ORDER);
+        assert!(
+            kinds
+                .iter()
+                .enumerate()
+                .all(|(i, k)| usize::from(k.rank()) == i)
+        );
+    }
     use crate::model::Field;
 
     const ISSUER: &str = "https://login.microsoftonline.com/tenant-1/v2.0";
