@@ -9,30 +9,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use usersync::graph::parse_delta_entries;
-use usersync::model::{Client, ClientKey, Cloud, DeletionGuard, JobKind, JobStatus, Trigger};
+use usersync::model::{
+    Client, ClientKey, Cloud, DeletionGuard, JobKind, JobStatus, SYNCED_PROPERTIES, Trigger,
+};
 use usersync::store::jobs::JobEnd;
 use usersync::store::staging::StagedChange;
 use usersync::store::{NewJob, Store};
 use usersync::sync::plan::{ChangeKind, Plan, PlanInput, plan};
 use usersync::sync::stage::{ApplyMode, RoundStager, StagedContents};
-
-const FIELDS: [&str; 15] = [
-    "displayName",
-    "givenName",
-    "surname",
-    "userPrincipalName",
-    "mail",
-    "jobTitle",
-    "department",
-    "officeLocation",
-    "companyName",
-    "employeeId",
-    "mobilePhone",
-    "city",
-    "country",
-    "userType",
-    "businessPhones",
-];
 
 fn client() -> Client {
     let now = chrono::Utc::now();
@@ -61,7 +45,11 @@ fn entry(rng: &mut StdRng, id: &str, ids: &[String]) -> Value {
     }
     let mut user = serde_json::Map::new();
     user.insert("id".into(), json!(id));
-    for field in FIELDS {
+    // Every synced property but the id and the one boolean (set below).
+    for &field in SYNCED_PROPERTIES
+        .iter()
+        .filter(|f| !matches!(**f, "id" | "accountEnabled"))
+    {
         let value = match rng.random_range(0..8) {
             0 | 1 => continue,
             2 => Value::Null,

@@ -348,14 +348,12 @@ mod tests {
 
     #[test]
     fn the_scan_gives_up_where_the_parser_would_complain() {
+        // Besides every page `broken_pages_are_errors` lists: shapes the parser may
+        // accept but the scan does not vouch for.
         for body in [
-            &b"not json"[..],
-            br#"{"value":[]}"#,
-            br#"{"@odata.nextLink":"","value":[]}"#,
-            br#"{"@odata.nextLink":"https://g/n","@odata.deltaLink":"https://g/d","value":[]}"#,
+            &br#"{"@odata.nextLink":"https://g/n","@odata.deltaLink":"https://g/d","value":[]}"#[..],
             br#"{"@odata.nextLink":"https://g/n","@odata.nextLink":"https://g/m"}"#,
             br#"{"value":[{"id":"a"}"#,
-            b"",
         ] {
             assert_eq!(scan_next(body), None, "{}", String::from_utf8_lossy(body));
         }
@@ -385,6 +383,7 @@ mod tests {
         ] {
             let e = parse_delta_page(body).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::UnexpectedResponse);
+            assert_eq!(scan_next(body), None, "{}", String::from_utf8_lossy(body));
         }
     }
 
