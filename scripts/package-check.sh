@@ -325,7 +325,7 @@ if [ "$skip_windows" = 1 ]; then
 elif ! { rustup target list --installed 2>/dev/null | grep -qx "$WINDOWS_TARGET" ||
     rustup target add "$WINDOWS_TARGET" >/dev/null 2>&1; }; then
     windows_note="NOT BUILT: the Rust target $WINDOWS_TARGET cannot be installed on this machine (rustup target add failed), so there is no Windows exe or NSIS setup from this run"
-elif ! install_missing gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 nsis p7zip-full; then
+elif ! install_missing gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 nsis p7zip-full icoutils; then
     windows_note="NOT BUILT: the MinGW-w64 cross compiler or NSIS cannot be installed with apt-get here"
 else
     step "Windows: cross-build usersync.exe (--target $WINDOWS_TARGET, Debian's MinGW-w64)"
@@ -338,6 +338,14 @@ else
     grep -qw AttachConsole <<<"$pe" || fail "usersync.exe does not import AttachConsole"
     windows_size=$(stat -c %s "$exe")
     ok "usersync.exe: PE32+, subsystem 2 (Windows GUI), imports AttachConsole; $windows_size bytes"
+    # build.rs embeds the icon and a version resource (what Explorer and inventory tools read).
+    resources="$(wrestool -l "$exe")"
+    grep -q "type=group_icon" <<<"$resources" || fail "usersync.exe has no icon resource"
+    grep -q "type=version" <<<"$resources" || fail "usersync.exe has no version resource"
+    file_version="$(wrestool -x --raw -t 16 "$exe" | iconv -f UTF-16LE -t UTF-8 2>/dev/null |
+        tr -c '[:print:]' '\n' | awk 'seen && /^[0-9]/ { print; exit } $0 == "FileVersion" { seen = 1 }')"
+    [ "$file_version" = "$version" ] || fail "usersync.exe FileVersion is '$file_version', Cargo.toml says $version"
+    ok "usersync.exe carries the app icon and FileVersion $file_version"
     lap "Windows cross build"
 
     step "Windows: NSIS setup (makensis packaging/windows/usersync.nsi)"
