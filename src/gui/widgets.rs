@@ -251,6 +251,35 @@ pub fn disclosure(ui: &mut Ui, open: bool, name: &str) -> Response {
     response
 }
 
+/// A job's eight counts as a grid: labels above, numbers (`size` points) below.
+pub fn counts_grid(ui: &mut Ui, id: impl egui::AsIdSalt, c: &crate::model::JobCounts, size: f32) {
+    let cells = [
+        ("Added", c.added),
+        ("Updated", c.updated),
+        ("Disabled", c.disabled),
+        ("Re-enabled", c.enabled),
+        ("Deleted", c.deleted),
+        ("Restored", c.restored),
+        ("Manager changes", c.manager_changed),
+        ("Unchanged", c.unchanged),
+    ];
+    egui::Grid::new(id)
+        .num_columns(cells.len())
+        .spacing([20.0, 2.0])
+        .show(ui, |ui| {
+            for (label, _) in cells {
+                ui.label(RichText::new(label).color(ui.visuals().weak_text_color()));
+            }
+            ui.end_row();
+            for (label, n) in cells {
+                let _ = ui
+                    .label(RichText::new(count(n)).size(size).strong())
+                    .on_hover_text(format!("{label}: {n}"));
+            }
+            ui.end_row();
+        });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,32 +170,7 @@ pub fn ui(ui: &mut Ui, view: &DetailView, shared: &Shared) {
 }
 
 fn counts_ui(ui: &mut Ui, view: &DetailView) {
-    let c = &view.detail.summary.counts;
-    egui::Grid::new("job_counts")
-        .num_columns(8)
-        .spacing([20.0, 2.0])
-        .show(ui, |ui| {
-            let cells = [
-                ("Added", c.added),
-                ("Updated", c.updated),
-                ("Disabled", c.disabled),
-                ("Re-enabled", c.enabled),
-                ("Deleted", c.deleted),
-                ("Restored", c.restored),
-                ("Manager changes", c.manager_changed),
-                ("Unchanged", c.unchanged),
-            ];
-            for (label, _) in cells {
-                ui.label(RichText::new(label).color(ui.visuals().weak_text_color()));
-            }
-            ui.end_row();
-            for (label, n) in cells {
-                let _ = ui
-                    .label(RichText::new(widgets::count(n)).size(16.0).strong())
-                    .on_hover_text(format!("{label}: {n}"));
-            }
-            ui.end_row();
-        });
+    widgets::counts_grid(ui, "job_counts", &view.detail.summary.counts, 16.0);
 }
 
 fn log_ui(ui: &mut Ui, view: &DetailView) {

@@ -129,32 +129,7 @@ pub(super) fn outcome_ui(ui: &mut Ui, o: &ResultView, shared: &Shared, commands:
 }
 
 fn counts_grid(ui: &mut Ui, o: &ResultView) {
-    let c = &o.counts;
-    let cells = [
-        ("Added", c.added),
-        ("Updated", c.updated),
-        ("Disabled", c.disabled),
-        ("Re-enabled", c.enabled),
-        ("Deleted", c.deleted),
-        ("Restored", c.restored),
-        ("Manager changes", c.manager_changed),
-        ("Unchanged", c.unchanged),
-    ];
-    egui::Grid::new(("outcome_counts", o.job))
-        .num_columns(8)
-        .spacing([20.0, 2.0])
-        .show(ui, |ui| {
-            for (label, _) in cells {
-                ui.label(RichText::new(label).color(ui.visuals().weak_text_color()));
-            }
-            ui.end_row();
-            for (label, n) in cells {
-                let _ = ui
-                    .label(RichText::new(widgets::count(n)).size(18.0).strong())
-                    .on_hover_text(format!("{label}: {n}"));
-            }
-            ui.end_row();
-        });
+    widgets::counts_grid(ui, ("outcome_counts", o.job), &o.counts, 18.0);
 }
 
 fn blocked_ui(ui: &mut Ui, o: &ResultView, commands: &mut Commands) {
