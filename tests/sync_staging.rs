@@ -15,8 +15,8 @@ use usersync::model::{
 use usersync::store::jobs::JobEnd;
 use usersync::store::staging::StagedChange;
 use usersync::store::{NewJob, Store};
-use usersync::sync::plan::{ChangeKind, Plan, PlanInput, plan};
-use usersync::sync::stage::{ApplyMode, RoundStager, StagedContents};
+use usersync::sync::plan::{Plan, PlanInput, plan};
+use usersync::sync::stage::{ApplyMode, RoundStager, StagedContents, staged_change};
 
 fn client() -> Client {
     let now = chrono::Utc::now();
@@ -107,23 +107,12 @@ fn round(rng: &mut StdRng, ids: &[String], last: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn staged_change(c: &usersync::sync::plan::UserChange) -> StagedChange {
-    StagedChange {
-        user_id: c.user_id.clone(),
-        rank: c.kind.rank(),
-        label: c.label.clone(),
-        kind: c.kind.as_str().to_owned(),
-        fields: if c.kind == ChangeKind::Added || c.fields.is_empty() {
-            "[]".into()
-        } else {
-            serde_json::to_string(&c.fields).unwrap()
-        },
-        aspects: c.aspects.0,
-    }
-}
-
 fn expected(plan: &Plan) -> StagedContents {
-    let mut changes: Vec<StagedChange> = plan.changes.iter().map(staged_change).collect();
+    let mut changes: Vec<StagedChange> = plan
+        .changes
+        .iter()
+        .map(|c| staged_change(c).unwrap())
+        .collect();
     changes.sort_by(|a, b| (a.rank, &a.label, &a.user_id).cmp(&(b.rank, &b.label, &b.user_id)));
     StagedContents {
         upserts: plan.upserts.clone(),

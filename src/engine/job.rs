@@ -548,7 +548,6 @@ async fn sync_once(
     }
 
     rec.progress(Phase::Planning);
-    let shared = rec.shared.clone();
     let (job, pages, users) = (rec.job, rec.pages, rec.users);
     let req = request.clone();
     let guard_cfg = client.guard;
@@ -556,7 +555,6 @@ async fn sync_once(
     let cancel2 = cancel.clone();
     let (status, counts, guard, summary) = tokio::task::spawn_blocking(move || {
         settle::plan_and_record(
-            &shared,
             settle::Round {
                 guard: guard_cfg,
                 job,

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use super::Shared;
 use super::job::{Failure, GuardInfo};
 use crate::graph::GraphError;
 use crate::model::{DeletionGuard, JobCounts, JobId, JobKind, JobStatus};
@@ -30,7 +29,6 @@ pub(super) struct Round {
 pub(super) type Settled = (JobStatus, JobCounts, Option<GuardInfo>, Option<String>);
 
 pub(super) fn plan_and_record(
-    shared: &Shared,
     round: Round,
     cancel: &CancellationToken,
 ) -> Result<Settled, Failure> {
@@ -104,8 +102,7 @@ pub(super) fn plan_and_record(
         )?;
     }
     let t_apply = Instant::now();
-    let store = shared.open_store()?;
-    staged.apply(job, &delta_link, mode, &end)?;
+    let store = staged.apply(job, &delta_link, mode, &end)?;
     let note = format!(
         "{note} (after the last page: {finish_ms} ms to finish the plan, {} ms to save)",
         t_apply.elapsed().as_millis()

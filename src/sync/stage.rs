@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use rusqlite::TransactionBehavior;
 
-use super::plan::{Aspects, ChangeKind, Plan, PlanCounts, PlanInput, plan};
+use super::plan::{Aspects, ChangeKind, Plan, PlanCounts, PlanInput, UserChange, plan};
 use crate::graph::{GraphError, parse_delta_entries, parse_delta_entry};
 use crate::model::{ClientKey, DirectoryUser, FetchedUser, JobCounts, JobId};
 use crate::store::jobs::{JobEnd, finish_job};
@@ -46,6 +46,25 @@ pub fn job_counts(c: &PlanCounts) -> JobCounts {
         manager_changed: n(c.manager_changed),
         unchanged: n(c.unchanged),
     }
+}
+
+/// A change as the job history keeps it.
+pub fn staged_change(change: &UserChange) -> Result<StagedChange, StoreError> {
+    // Added users' values are in the directory itself; listing every field of every new
+    // user would make a first sync write its directory twice.
+    let fields = if change.kind == ChangeKind::Added || change.fields.is_empty() {
+        "[]".to_owned()
+    } else {
+        serde_json::to_string(&change.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?
+    };
+    Ok(StagedChange {
+        user_id: change.user_id.clone(),
+        rank: change.kind.rank(),
+        label: change.label.clone(),
+        kind: change.kind.as_str().to_owned(),
+        fields,
+        aspects: change.aspects.0,
+    })
 }
 
 /// What to do with a planned round.
@@ -173,25 +192,7 @@ impl RoundStager {
             staging::stage_purge(conn, id)?;
         }
         for change in &planned.changes {
-            // Added users' values are in the directory itself; listing every field of
-            // every new user would make a first sync write its directory twice.
-            let fields = if change.kind == ChangeKind::Added || change.fields.is_empty() {
-                "[]".to_owned()
-            } else {
-                serde_json::to_string(&change.fields)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
-            };
-            staging::stage_change(
-                conn,
-                &StagedChange {
-                    user_id: change.user_id.clone(),
-                    rank: change.kind.rank(),
-                    label: change.label.clone(),
-                    kind: change.kind.as_str().to_owned(),
-                    fields,
-                    aspects: change.aspects.0,
-                },
-            )?;
+            staging::stage_change(conn, &staged_change(change)?)?;
         }
         Ok(())
     }
@@ -258,14 +259,15 @@ impl StagedRound {
 
     /// In ONE transaction: with [`ApplyMode::Apply`] the directory rows and the new
     /// deltaLink; always the job's change list and its end (`end`). A crash at any
-    /// moment leaves the directory exactly as before or exactly as after.
+    /// moment leaves the directory exactly as before or exactly as after. Returns the
+    /// connection, for the job's last log line.
     pub fn apply(
         mut self,
         job: JobId,
         delta_link: &str,
         mode: ApplyMode,
         end: &JobEnd,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Store, StoreError> {
         let now = crate::store::now_text();
         let (client, full) = (self.client, self.full);
         // The copy touches every page of a large directory: a bigger cache for this one
@@ -287,7 +289,7 @@ impl StagedRound {
         staging::copy_staged_changes(&tx, job)?;
         finish_job(&tx, job, end)?;
         tx.commit().map_err(StoreError::from_sql)?;
-        Ok(())
+        Ok(self.store)
     }
 }
 
